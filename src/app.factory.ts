@@ -1,0 +1,17 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type pino from 'pino';
+import { AppModule } from './app.module';
+import { setupApp } from './app.setup';
+import type { AppConfig } from './config/config';
+
+/** Builds the app exactly as production runs it (tests call this too). */
+export async function createApp(config: AppConfig & { databaseUrl: string }, logger: pino.Logger) {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
+    bufferLogs: true,
+    bodyParser: false,
+    // On close, drop idle keep-alive connections instead of waiting for clients to hang up.
+    forceCloseConnections: true,
+  });
+  return setupApp(app, config);
+}

@@ -1,0 +1,39 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type pino from 'pino';
+import { AuthModule } from './auth/auth.module';
+import { JsonOnlyMiddleware } from './common/json-only.middleware';
+import { loggerParams } from './common/logging';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { StaffModule } from './staff/staff.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  /** `config.databaseUrl` must be set: main.ts starts the embedded PostgreSQL before this. */
+  static register(config: AppConfig, logger: pino.Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(logger)),
+        DatabaseModule,
+        HealthModule,
+        AuthModule,
+        StaffModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(JsonOnlyMiddleware)
+      .forRoutes(
+        { path: '*path', method: RequestMethod.POST },
+        { path: '*path', method: RequestMethod.PUT },
+        { path: '*path', method: RequestMethod.PATCH },
+      );
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { RateLimitedError, UnauthenticatedError } from '../common/domain-error';
+import { DUMMY_PASSWORD_HASH, verifyPassword } from '../staff/password';
+import { Staff } from '../staff/staff.entity';
+import { StaffService } from '../staff/staff.service';
+import { LoginLimiter } from './login-limiter';
+
+export interface StaffTokenPayload {
+  sub: string;
+  role: Staff['role'];
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly staff: StaffService,
+    private readonly jwt: JwtService,
+    private readonly limiter: LoginLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async login(
+    email: string,
+    password: string,
+    address: string,
+  ): Promise<{ accessToken: string; expiresIn: number }> {
+    const wait = this.limiter.retryAfterSeconds(email, address);
+    if (wait > 0) throw new RateLimitedError('Too many failed sign-in attempts. Try again later.', wait);
+
+    const account = await this.staff.findActiveByEmail(email);
+    const valid = await verifyPassword(account?.passwordHash ?? (await DUMMY_PASSWORD_HASH), password);
+    if (!account || !valid) {
+      this.limiter.recordFailure(email, address);
+      throw new UnauthenticatedError('The email or password is not correct.');
+    }
+    this.limiter.recordSuccess(email);
+    const payload: StaffTokenPayload = { sub: account.id, role: account.role };
+    const accessToken = await this.jwt.signAsync(payload, { expiresIn: this.config.staffTokenTtlSeconds });
+    return { accessToken, expiresIn: this.config.staffTokenTtlSeconds };
+  }
+
+  /** The active staff member a bearer token belongs to, or an UnauthenticatedError. */
+  async authenticate(token: string): Promise<Staff> {
+    let payload: StaffTokenPayload;
+    try {
+      payload = await this.jwt.verifyAsync<StaffTokenPayload>(token, { algorithms: ['HS256'] });
+    } catch {
+      throw new UnauthenticatedError('The access token is invalid or has expired. Sign in again.');
+    }
+    // Looked up on every request, so that deactivating an account takes effect at once.
+    const staff = typeof payload.sub === 'string' ? await this.staff.findActiveById(payload.sub) : null;
+    if (!staff) throw new UnauthenticatedError('The access token is invalid or has expired. Sign in again.');
+    return staff;
+  }
+}

@@ -1,0 +1,180 @@
+import { IANAZone } from 'luxon';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Injection token for the validated, typed configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const positiveNumber = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive number')
+  .transform(Number)
+  .pipe(z.number().positive('must be greater than 0'));
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` },
+  );
+
+const email = z.email('must be an email address');
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(0, 65535).default(3000),
+    DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+    DATA_DIR: z.string().min(1).default('./var'),
+    SMTP_URL: url(['smtp', 'smtps']).optional(),
+    MAIL_FROM: z.string().min(3).default('Gold City Medical Center <bookings@localhost>'),
+    FRONT_DESK_EMAIL: email.optional(),
+    CLINIC_NAME: z.string().min(1).max(200).default('Gold City Medical Center'),
+    CLINIC_TIMEZONE: z
+      .string()
+      .default('Europe/Amsterdam')
+      .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Amsterdam'),
+    PUBLIC_BASE_URL: url(['http', 'https']).optional(),
+    BOOKING_MIN_NOTICE_MINUTES: int(0, 60 * 24 * 365).default(60),
+    CANCELLATION_DEADLINE_HOURS: int(0, 24 * 365).default(24),
+    REMINDER_HOURS_BEFORE: positiveNumber.default(24),
+    NOTIFICATION_MAX_ATTEMPTS: int(1, 100).default(8),
+    NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
+    NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
+    BOOTSTRAP_ADMIN_EMAIL: email.optional(),
+    BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+    RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(60),
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .regex(/^(false|true|\d{1,2})$/, 'must be false, true, or the number of proxy hops in front of the app')
+      .default('false'),
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? '')
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(url(['http', 'https']))),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!!env.BOOTSTRAP_ADMIN_EMAIL !== !!env.BOOTSTRAP_ADMIN_PASSWORD) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.BOOTSTRAP_ADMIN_EMAIL ? 'BOOTSTRAP_ADMIN_PASSWORD' : 'BOOTSTRAP_ADMIN_EMAIL'],
+        message: 'must be set together with its pair (BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD)',
+      });
+    }
+    if (env.NODE_ENV === 'production') {
+      if (!env.DATABASE_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DATABASE_URL'],
+          message: 'is required in production (the embedded PostgreSQL is for development only)',
+        });
+      }
+      if (!env.JWT_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+      }
+    }
+  });
+
+type Env = z.infer<typeof schema>;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  port: number;
+  /** Unset: the app starts an embedded PostgreSQL under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  frontDeskEmail?: string;
+  clinicName: string;
+  clinicTimezone: string;
+  publicBaseUrl: string;
+  bookingMinNoticeMinutes: number;
+  cancellationDeadlineHours: number;
+  reminderHoursBefore: number;
+  notificationMaxAttempts: number;
+  notificationRetryBaseMs: number;
+  notificationPollMs: number;
+  /** Unset outside production: generated once and kept in `dataDir`. */
+  jwtSecret?: string;
+  staffTokenTtlSeconds: number;
+  bootstrapAdmin?: { email: string; password: string };
+  rateLimitPerMinute: number;
+  trustProxy: boolean | number;
+  corsOrigins: string[];
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Reads and validates the environment once. Empty strings count as unset, so `FOO=` in a
+ * compose file behaves like leaving FOO out. Values are never echoed: some are secrets.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(env.DATA_DIR),
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    frontDeskEmail: env.FRONT_DESK_EMAIL,
+    clinicName: env.CLINIC_NAME,
+    clinicTimezone: env.CLINIC_TIMEZONE,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    bookingMinNoticeMinutes: env.BOOKING_MIN_NOTICE_MINUTES,
+    cancellationDeadlineHours: env.CANCELLATION_DEADLINE_HOURS,
+    reminderHoursBefore: env.REMINDER_HOURS_BEFORE,
+    notificationMaxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
+    notificationRetryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
+    notificationPollMs: env.NOTIFICATION_POLL_MS,
+    jwtSecret: env.JWT_SECRET,
+    staffTokenTtlSeconds: env.STAFF_TOKEN_TTL_MINUTES * 60,
+    bootstrapAdmin:
+      env.BOOTSTRAP_ADMIN_EMAIL && env.BOOTSTRAP_ADMIN_PASSWORD
+        ? { email: env.BOOTSTRAP_ADMIN_EMAIL, password: env.BOOTSTRAP_ADMIN_PASSWORD }
+        : undefined,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    trustProxy:
+      env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : Number(env.TRUST_PROXY),
+    corsOrigins: env.CORS_ORIGINS,
+    logLevel: env.LOG_LEVEL,
+  };
+}

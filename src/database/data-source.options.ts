@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The one definition of how to reach the database, used by the app (through @nestjs/typeorm),
+ * by the TypeORM CLI (./data-source.ts) and by the tests. `synchronize` stays off: the schema
+ * changes only through migrations/.
+ */
+export function dataSourceOptions(
+  url: string,
+  overrides: { poolSize?: number; applicationName?: string } = {},
+) {
+  return {
+    type: 'postgres',
+    url,
+    entities: [join(ROOT, 'src', '**', '*.entity.{ts,js}')],
+    migrations: [join(ROOT, 'migrations', '*.{ts,js}')],
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    // Extensions come from migrations, never from TypeORM at connect time.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+    poolSize: overrides.poolSize ?? 20,
+    applicationName: overrides.applicationName ?? 'clinic-booking',
+    extra: {
+      // Fail fast instead of queueing forever when the database is gone.
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+    },
+  } satisfies DataSourceOptions;
+}

@@ -1,0 +1,27 @@
+import { Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { dataSourceOptions } from './data-source.options';
+import { runMigrationsLocked } from './migrate';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        if (!config.databaseUrl) throw new Error('DatabaseModule needs config.databaseUrl (set by main.ts)');
+        const { entities: _entities, ...options } = dataSourceOptions(config.databaseUrl);
+        return { ...options, autoLoadEntities: true, retryAttempts: 3, retryDelay: 1000 };
+      },
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        const applied = await runMigrationsLocked(dataSource);
+        const logger = new Logger('Database');
+        if (applied.length > 0) logger.log({ migrations: applied }, `applied ${applied.length} migration(s)`);
+        return dataSource;
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

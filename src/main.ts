@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory';
+import { createRootLogger } from './common/logging';
+import { AppConfig, ConfigError, loadConfig } from './config/config';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createRootLogger(config);
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    log.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres(config.dataDir, { log: (line) => log.debug({ postgres: line }) });
+    databaseUrl = embedded.url;
+    log.info(
+      { data: embedded.dataDir },
+      `embedded PostgreSQL is running; its data lives in ${embedded.dataDir}`,
+    );
+  }
+
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    try {
+      await app?.close();
+      await embedded?.stop();
+    } finally {
+      clearTimeout(timer);
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    app = await createApp({ ...config, databaseUrl }, log);
+    await app.listen(config.port);
+  } catch (error) {
+    log.fatal({ err: error }, 'start-up failed');
+    await app?.close().catch(() => undefined);
+    await embedded?.stop();
+    process.exit(1);
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(
+    { port },
+    `clinic-booking listening: API http://localhost:${port}/api/v1, docs http://localhost:${port}/docs, ` +
+      `health http://localhost:${port}/health`,
+  );
+}
+
+void main();

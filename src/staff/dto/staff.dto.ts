@@ -1,0 +1,21 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { STAFF_ROLES, type Staff, type StaffRole } from '../staff.entity';
+
+/** What leaves the building about a staff account: never its password hash. */
+export class StaffDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ enum: STAFF_ROLES }) role: StaffRole;
+  @ApiProperty() active: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static from(staff: Staff): StaffDto {
+    return {
+      id: staff.id,
+      email: staff.email,
+      role: staff.role,
+      active: staff.active,
+      createdAt: staff.createdAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { TEST_ENV } from './support/test-env';
+
+/**
+ * One PostgreSQL for the whole run: DATABASE_URL's server when given (each test file then
+ * gets a database of its own on it), otherwise an embedded one in a temporary folder.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.TZ = 'UTC';
+  process.env[TEST_ENV.runId] = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    process.env[TEST_ENV.adminUrl] = external;
+    delete process.env.DATABASE_URL; // tests pass their own per-file URL explicitly
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'clinic-booking-test-'));
+  const embedded = await startEmbeddedPostgres(dir, { fast: true });
+  process.env[TEST_ENV.adminUrl] = embedded.url;
+  process.env[TEST_ENV.embeddedDir] = dir;
+  (globalThis as { __embeddedPostgres?: typeof embedded }).__embeddedPostgres = embedded;
+}

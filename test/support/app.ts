@@ -1,0 +1,62 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory';
+import { createRootLogger } from '../../src/common/logging';
+import { AppConfig, loadConfig } from '../../src/config/config';
+import { StaffService } from '../../src/staff/staff.service';
+import type { StaffRole } from '../../src/staff/staff.entity';
+import { createTestDatabase } from './database';
+import { HttpClient } from './http';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  url: string;
+  http: HttpClient;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (setupApp applied, as in production) on a free loopback port, against a
+ * database of its own unless `DATABASE_URL` is passed in `env`.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl =
+    env.DATABASE_URL ?? (await createTestDatabase(expect.getState().testPath?.split('/').pop()));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    DATA_DIR: await mkdtemp(join(tmpdir(), 'clinic-booking-data-')),
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+    DATABASE_URL: databaseUrl,
+  });
+  const app = await createApp({ ...config, databaseUrl }, createRootLogger(config));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    app,
+    config,
+    url,
+    http: new HttpClient(url),
+    dataSource: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
+
+let staffCounter = 0;
+
+/** A new staff account with a unique email, signed in: its bearer token. */
+export async function signedInStaff(testApp: TestApp, role: StaffRole = 'receptionist') {
+  const email = `staff${++staffCounter}.${Date.now()}@clinic.test`;
+  const password = 'correct horse battery staple';
+  const staff = await testApp.app.get(StaffService).create({ email, password, role });
+  const response = await testApp.http.post('/api/v1/auth/login', { email, password });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
+  return { staff, email, password, token: response.json.accessToken as string };
+}

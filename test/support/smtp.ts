@@ -1,0 +1,76 @@
+import { ParsedMail, simpleParser } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export type SmtpMode = 'accept' | 'refuse';
+
+/**
+ * A real SMTP server on a free loopback port that parses and keeps every message it accepts.
+ * `mode = 'refuse'` answers each message with a temporary failure (451); `stop()` and `start()`
+ * take it down and bring it back on the same port, to test a mail server outage.
+ */
+export class TestSmtpServer {
+  readonly messages: ParsedMail[] = [];
+  mode: SmtpMode = 'accept';
+  port = 0;
+  private server?: SMTPServer;
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, _session, callback) => {
+        if (this.mode === 'refuse') {
+          stream.resume();
+          stream.on('end', () =>
+            callback(Object.assign(new Error('try again later'), { responseCode: 451 })),
+          );
+          return;
+        }
+        simpleParser(stream)
+          .then((mail) => {
+            this.messages.push(mail);
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.server.address() as AddressInfo).port;
+    this.server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Waits until `count` messages matching `filter` have arrived, or fails after `timeoutMs`. */
+  async waitFor(count: number, filter: (mail: ParsedMail) => boolean = () => true, timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = this.messages.filter(filter);
+      if (matching.length >= count) return matching;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `expected ${count} message(s) at the SMTP server, got ${matching.length} in ${timeoutMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+export async function startSmtpServer(): Promise<TestSmtpServer> {
+  return new TestSmtpServer().start();
+}
