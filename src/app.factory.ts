@@ -1,3 +1,4 @@
+import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type pino from 'pino';
@@ -5,13 +6,19 @@ import { AppModule } from './app.module';
 import { setupApp } from './app.setup';
 import type { AppConfig } from './config/config';
 
+export const APP_OPTIONS = {
+  bufferLogs: true,
+  // setupApp installs the JSON parser itself, with the body size limit.
+  bodyParser: false,
+  // On close, drop idle keep-alive connections instead of waiting for clients to hang up.
+  forceCloseConnections: true,
+} satisfies NestApplicationOptions;
+
 /** Builds the app exactly as production runs it (tests call this too). */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: pino.Logger) {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
-    bufferLogs: true,
-    bodyParser: false,
-    // On close, drop idle keep-alive connections instead of waiting for clients to hang up.
-    forceCloseConnections: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, logger),
+    APP_OPTIONS,
+  );
   return setupApp(app, config);
 }

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     try {
       await app?.close();
       await embedded?.stop();
+      log.info('stopped');
     } finally {
       clearTimeout(timer);
       process.exit(0);

@@ -1,39 +1,176 @@
-import { startTestApp, TestApp } from './support/app';
+import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from '../src/auth/login-limiter';
+import { Staff } from '../src/staff/staff.entity';
+import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { expectProblem } from './support/http';
+
+const ADMIN = { email: 'boss@clinic.test', password: 'a long enough password' };
 
 describe('staff sign-in and roles', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
       BOOTSTRAP_ADMIN_EMAIL: 'Boss@Clinic.test',
-      BOOTSTRAP_ADMIN_PASSWORD: 'a long enough password',
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     });
   });
   afterAll(() => t.close());
 
-  it('signs the bootstrap admin in with { accessToken, expiresIn }, email in any case', async () => {
-    const response = await t.http.post('/api/v1/auth/login', {
-      email: 'boss@clinic.TEST',
-      password: 'a long enough password',
+  const login = (email: string, password: string) => t.http.post('/api/v1/auth/login', { email, password });
+
+  describe('POST /api/v1/auth/login', () => {
+    it('signs the bootstrap admin in with { accessToken, expiresIn }, email in any case', async () => {
+      const response = await login('BOSS@clinic.test', ADMIN.password);
+      expect(response.status).toBe(200);
+      expect(response.json).toEqual({
+        accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+        expiresIn: 28800,
+      });
     });
-    expect(response.status).toBe(200);
-    expect(response.json).toEqual({
-      accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
-      expiresIn: 28800,
+
+    it('stores the bootstrap admin once, with an argon2id hash', async () => {
+      const rows = await t.dataSource.getRepository(Staff).findBy({ email: ADMIN.email });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ role: 'admin', active: true });
+      expect(rows[0].passwordHash).toMatch(/^\$argon2id\$/);
+    });
+
+    it('answers a wrong password and an unknown email with the same 401', async () => {
+      const { email } = await signedInStaff(t);
+      const wrongPassword = expectProblem(await login(email, 'not it at all'), 401);
+      const unknownEmail = expectProblem(await login('nobody@clinic.test', 'not it at all'), 401);
+      expect(wrongPassword).toEqual(unknownEmail);
+    });
+
+    it('refuses an account with 429 and Retry-After after repeated failures, even with the right password', async () => {
+      const { email, password } = await signedInStaff(t);
+      for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) expectProblem(await login(email, `wrong ${i}`), 401);
+      const refused = await login(email, password);
+      expectProblem(refused, 429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another account is not affected by that one's failures.
+      const other = await signedInStaff(t);
+      expect((await login(other.email, other.password)).status).toBe(200);
+    });
+
+    it('validates the body and rejects unknown fields', async () => {
+      const missing = expectProblem(await t.http.post('/api/v1/auth/login', { email: 'a@b.test' }), 400);
+      expect(missing.errors).toEqual([expect.objectContaining({ field: 'password' })]);
+      const extra = expectProblem(await t.http.post('/api/v1/auth/login', { ...ADMIN, remember: true }), 400);
+      expect(extra.errors).toEqual([
+        { field: 'remember', message: expect.stringContaining('should not exist') },
+      ]);
     });
   });
 
-  it('answers a wrong password and an unknown email with the same 401', async () => {
-    const wrongPassword = await t.http.post('/api/v1/auth/login', {
-      email: 'boss@clinic.test',
-      password: 'not it at all',
+  describe('POST /api/v1/admin/staff', () => {
+    it('lets an admin create staff, answering without any password hash', async () => {
+      const { token } = await signedInStaff(t, 'admin');
+      const response = await t.http.post(
+        '/api/v1/admin/staff',
+        { email: 'New.Receptionist@Clinic.test', password: 'twelve+ characters', role: 'receptionist' },
+        { token },
+      );
+      expect(response.status).toBe(201);
+      expect(response.json).toEqual({
+        id: expect.any(String),
+        email: 'new.receptionist@clinic.test',
+        role: 'receptionist',
+        active: true,
+        createdAt: expect.any(String),
+      });
+      expect(response.text).not.toMatch(/argon|password/i);
+      const signIn = await login('new.receptionist@clinic.test', 'twelve+ characters');
+      expect(signIn.status).toBe(200);
     });
-    const unknownEmail = await t.http.post('/api/v1/auth/login', {
-      email: 'nobody@clinic.test',
-      password: 'not it at all',
+
+    it('refuses a second account with the same email (any case) with 409', async () => {
+      const { token } = await signedInStaff(t, 'admin');
+      const body = { email: 'twice@clinic.test', password: 'twelve+ characters', role: 'admin' };
+      expect((await t.http.post('/api/v1/admin/staff', body, { token })).status).toBe(201);
+      const again = await t.http.post(
+        '/api/v1/admin/staff',
+        { ...body, email: 'TWICE@clinic.test' },
+        { token },
+      );
+      expect(expectProblem(again, 409).detail).toMatch(/already exists/);
     });
-    const a = expectProblem(wrongPassword, 401);
-    const b = expectProblem(unknownEmail, 401);
-    expect(a).toEqual(b);
+
+    it('names each invalid field', async () => {
+      const { token } = await signedInStaff(t, 'admin');
+      const response = await t.http.post(
+        '/api/v1/admin/staff',
+        { email: 'nope', password: 'short', role: 'doctor' },
+        { token },
+      );
+      const problem = expectProblem(response, 400);
+      expect(problem.errors!.map((e) => e.field).sort()).toEqual(['email', 'password', 'role']);
+    });
+
+    it('is 401 without a token, with a malformed or forged token, and 403 for a receptionist', async () => {
+      const body = { email: 'x@clinic.test', password: 'twelve+ characters', role: 'admin' };
+      expectProblem(await t.http.post('/api/v1/admin/staff', body), 401);
+      expectProblem(await t.http.post('/api/v1/admin/staff', body, { token: 'not-a-jwt' }), 401);
+      const forged = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.c2lnbmF0dXJl';
+      expectProblem(await t.http.post('/api/v1/admin/staff', body, { token: forged }), 401);
+      const { token } = await signedInStaff(t, 'receptionist');
+      expectProblem(await t.http.post('/api/v1/admin/staff', body, { token }), 403);
+      expect(await t.dataSource.getRepository(Staff).countBy({ email: 'x@clinic.test' })).toBe(0);
+    });
+
+    it('stops accepting the token of a deactivated account at once', async () => {
+      const { staff, token } = await signedInStaff(t, 'admin');
+      await t.dataSource.getRepository(Staff).update(staff.id, { active: false });
+      const body = { email: 'y@clinic.test', password: 'twelve+ characters', role: 'admin' };
+      expectProblem(await t.http.post('/api/v1/admin/staff', body, { token }), 401);
+    });
+  });
+});
+
+describe('staff tokens across a restart', () => {
+  it('keeps the generated JWT secret in DATA_DIR, so tokens survive a restart', async () => {
+    const first = await startTestApp({
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    });
+    const token = (await first.http.post('/api/v1/auth/login', ADMIN)).json.accessToken;
+    const env = { DATABASE_URL: first.config.databaseUrl!, DATA_DIR: first.config.dataDir };
+    await first.close();
+    const second = await startTestApp(env);
+    try {
+      const body = {
+        email: 'after.restart@clinic.test',
+        password: 'twelve+ characters',
+        role: 'receptionist',
+      };
+      expect((await second.http.post('/api/v1/admin/staff', body, { token })).status).toBe(201);
+    } finally {
+      await second.close();
+    }
+    // A different DATA_DIR means a different secret: the old token is then refused.
+    const third = await startTestApp({ DATABASE_URL: first.config.databaseUrl! });
+    try {
+      expectProblem(await third.http.post('/api/v1/admin/staff', {}, { token }), 401);
+    } finally {
+      await third.close();
+    }
+  });
+});
+
+describe('sign-in failures per client address', () => {
+  it('refuses an address after many failures over many accounts; X-Forwarded-For counts only behind a trusted proxy', async () => {
+    const t = await startTestApp({ TRUST_PROXY: '1' });
+    try {
+      const from = (address: string, i: number) =>
+        t.http.post(
+          '/api/v1/auth/login',
+          { email: `guess${i}@clinic.test`, password: 'guessing' },
+          { headers: { 'x-forwarded-for': address } },
+        );
+      for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) expectProblem(await from('203.0.113.7', i), 401);
+      expectProblem(await from('203.0.113.7', 999), 429);
+      expectProblem(await from('203.0.113.8', 999), 401);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { AppConfig } from '../config/config';
+
+/** Routes served outside the /api/v1 prefix (see setupApp). */
+export const UNPREFIXED_ROUTES = [
+  { path: 'health', method: RequestMethod.GET },
+  { path: 'health/ready', method: RequestMethod.GET },
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -19,6 +26,19 @@ const REDACT = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * The request's id: the caller's own `x-request-id` when it is sane (so that a request can be
+ * followed end to end), else a new UUID; set once per request and echoed on the response.
+ */
+export function requestId(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+  if (typeof req.id === 'string') return req.id;
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  req.id = id;
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
 export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): pino.Logger {
   return pino({
     level: config.logLevel,
@@ -30,15 +50,12 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): pino.Logg
 /** nestjs-pino settings: one JSON line per request and per log call, each with the request id. */
 export function loggerParams(logger: pino.Logger): Params {
   return {
+    // nestjs-pino's default routes log requests outside the prefix twice. Nest mounts a route
+    // it sees as a wildcard (leading slash) under the prefix and adds the excluded ones once.
+    forRoutes: [{ path: '/*path', method: RequestMethod.ALL }],
     pinoHttp: {
       logger,
-      // A caller's own id is kept when it is sane, so that a request can be followed end to end.
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+      genReqId: (req: IncomingMessage, res: ServerResponse) => requestId(req, res),
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {

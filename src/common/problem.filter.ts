@@ -34,7 +34,7 @@ function detailOfHttpException(exception: HttpException, request: Request): stri
   if (status === 404 && exception.constructor.name === 'NotFoundException' && !exception.cause) {
     const body = exception.getResponse();
     if (typeof body === 'object' && String((body as { message?: unknown }).message).startsWith('Cannot ')) {
-      return `There is no ${request.method} ${request.path} endpoint.`;
+      return `There is no ${request.method} ${request.originalUrl.split('?')[0]} endpoint.`;
     }
   }
   const body = exception.getResponse();

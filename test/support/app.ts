@@ -36,9 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: databaseUrl,
   });
   const app = await createApp({ ...config, databaseUrl }, createRootLogger(config));
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const url = await listenOnLoopback(app);
   return {
     app,
     config,
@@ -47,6 +45,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     dataSource: app.get(DataSource),
     close: () => app.close(),
   };
+}
+
+/** Listens on a free loopback port; answers the base URL. */
+export async function listenOnLoopback(app: NestExpressApplication): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('not listening on TCP');
+  return `http://127.0.0.1:${address.port}`;
 }
 
 let staffCounter = 0;

@@ -1,0 +1,131 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { IsInt, IsString, Max, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
+import { APP_OPTIONS } from '../src/app.factory';
+import { AppModule } from '../src/app.module';
+import { setupApp } from '../src/app.setup';
+import { createRootLogger } from '../src/common/logging';
+import { loadConfig } from '../src/config/config';
+import { listenOnLoopback } from './support/app';
+import { createTestDatabase } from './support/database';
+import { expectProblem, HttpClient } from './support/http';
+
+class InnerDto {
+  @IsString() name: string;
+}
+class EchoDto {
+  @IsInt() @Max(10) count: number;
+  @ValidateNested() @Type(() => InnerDto) inner: InnerDto;
+}
+
+/** Routes that exist only in this test, to reach error paths no real endpoint should have. */
+@Controller('test-only')
+class TestOnlyController {
+  @Get('boom')
+  boom(): never {
+    throw new Error('internal detail: connection string postgres://secret@db');
+  }
+
+  @Post('echo')
+  echo(@Body() dto: EchoDto): EchoDto {
+    return dto;
+  }
+}
+
+describe('errors are problem+json', () => {
+  let app: NestExpressApplication;
+  let http: HttpClient;
+
+  beforeAll(async () => {
+    const databaseUrl = await createTestDatabase('errors');
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: '/tmp/clinic-booking-errors',
+      CORS_ORIGINS: 'https://clinic.example',
+    });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.register({ ...config, databaseUrl }, createRootLogger(config))],
+      controllers: [TestOnlyController],
+    }).compile();
+    app = setupApp(moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS), config);
+    http = new HttpClient(await listenOnLoopback(app));
+  });
+  afterAll(() => app.close());
+
+  it('answers an unknown route with 404 naming it', async () => {
+    const problem = expectProblem(await http.get('/api/v1/no-such-thing'), 404);
+    expect(problem).toMatchObject({
+      type: 'about:blank',
+      title: 'Not Found',
+      detail: 'There is no GET /api/v1/no-such-thing endpoint.',
+    });
+    expectProblem(await http.delete('/health'), 404);
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const response = await http.post('/api/v1/auth/login', undefined, {
+      raw: '{"email": "a@b.test", ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(expectProblem(response, 400).detail).toBe('The request body is not valid JSON.');
+  });
+
+  it('answers a body over 100 kB with 413', async () => {
+    const response = await http.post('/api/v1/auth/login', {
+      email: 'a@b.test',
+      password: 'x'.repeat(101 * 1024),
+    });
+    expect(expectProblem(response, 413).detail).toMatch(/too large/);
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    const response = await http.post('/api/v1/auth/login', undefined, {
+      raw: 'email=a@b.test&password=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expectProblem(response, 415);
+  });
+
+  it('names nested fields, wrong types and unknown fields', async () => {
+    const response = await http.post('/api/v1/test-only/echo', {
+      count: 'three',
+      inner: { name: 5, extra: 1 },
+      other: true,
+    });
+    const problem = expectProblem(response, 400);
+    expect(problem.type).toBe('https://clinic-booking.dev/problems/validation-failed');
+    expect(problem.errors!.map((e) => e.field).sort()).toEqual([
+      'count',
+      'inner.extra',
+      'inner.name',
+      'other',
+    ]);
+    expect(problem.detail).toContain('count');
+  });
+
+  it('answers an unexpected error with a 500 that shows no internals', async () => {
+    const response = await http.get('/api/v1/test-only/boom');
+    const problem = expectProblem(response, 500);
+    expect(problem.title).toBe('Internal Server Error');
+    expect(response.text).not.toMatch(/secret|postgres|stack|Error:/);
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('sends the security headers and allows only the configured CORS origins', async () => {
+    const allowed = await http.request('OPTIONS', '/api/v1/auth/login', undefined, {
+      headers: { origin: 'https://clinic.example', 'access-control-request-method': 'POST' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://clinic.example');
+    const other = await http.request('OPTIONS', '/api/v1/auth/login', undefined, {
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const plain = await http.get('/health');
+    expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(plain.headers.get('x-powered-by')).toBeNull();
+  });
+});

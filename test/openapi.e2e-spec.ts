@@ -1,0 +1,49 @@
+import { startTestApp, TestApp } from './support/app';
+
+interface Operation {
+  responses: Record<string, unknown>;
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+}
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let document: any;
+  beforeAll(async () => {
+    t = await startTestApp();
+    document = (await t.http.get('/docs-json')).json;
+  });
+  afterAll(() => t.close());
+
+  const operation = (method: string, path: string): Operation => document.paths[path]?.[method];
+
+  it('serves the UI at /docs', async () => {
+    const response = await t.http.get('/docs');
+    expect(response.status).toBe(200);
+    expect(response.contentType).toMatch(/text\/html/);
+    expect(response.text).toContain('swagger');
+  });
+
+  it('describes every endpoint the app serves', () => {
+    const documented = Object.entries(document.paths as Record<string, object>).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(
+      ['GET /health', 'GET /health/ready', 'POST /api/v1/auth/login', 'POST /api/v1/admin/staff'].sort(),
+    );
+  });
+
+  it('documents bodies with their fields, answers and errors', () => {
+    const login = operation('post', '/api/v1/auth/login');
+    const loginBody = login.requestBody!.content['application/json'].schema.$ref!.split('/').pop()!;
+    expect(Object.keys(document.components.schemas[loginBody].properties)).toEqual(['email', 'password']);
+    expect(Object.keys(login.responses).sort()).toEqual(['200', '400', '401', '429']);
+
+    const createStaff = operation('post', '/api/v1/admin/staff');
+    expect(createStaff.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(createStaff.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
+    expect(document.components.schemas.ProblemDto.properties).toHaveProperty('errors');
+    expect(document.components.schemas.StaffDto.properties).not.toHaveProperty('passwordHash');
+  });
+});
