@@ -8,6 +8,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { SlotsModule } from './slots/slots.module';
 import { StaffModule } from './staff/staff.module';
 
 @Module({})
@@ -23,6 +24,7 @@ export class AppModule implements NestModule {
         HealthModule,
         AuthModule,
         StaffModule,
+        SlotsModule,
       ],
     };
   }

@@ -30,7 +30,17 @@ describe('OpenAPI document', () => {
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(documented.sort()).toEqual(
-      ['GET /health', 'GET /health/ready', 'POST /api/v1/auth/login', 'POST /api/v1/admin/staff'].sort(),
+      [
+        'GET /health',
+        'GET /health/ready',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/admin/staff',
+        'GET /api/v1/slots',
+        'POST /api/v1/admin/slots',
+        'GET /api/v1/admin/slots',
+        'POST /api/v1/admin/slots/bulk',
+        'PATCH /api/v1/admin/slots/{id}',
+      ].sort(),
     );
   });
 

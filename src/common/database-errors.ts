@@ -1,4 +1,3 @@
-import { QueryFailedError } from 'typeorm';
 import { ConflictError, DomainError } from './domain-error';
 
 /**
@@ -9,6 +8,11 @@ const CONSTRAINT_CONFLICTS: Record<string, { code: string; detail: string }> = {
   staff_email_unique: {
     code: 'staff-email-taken',
     detail: 'A staff account with this email already exists.',
+  },
+  slot_no_overlap: { code: 'slot-overlap', detail: 'The slot overlaps another slot that is not cancelled.' },
+  slot_booked_within_capacity: {
+    code: 'capacity-below-bookings',
+    detail: 'The slot’s capacity cannot go below its number of bookings.',
   },
 };
 
@@ -46,11 +50,24 @@ export class DatabaseUnavailableError extends DomainError {
   }
 }
 
+/**
+ * The pg error behind a TypeORM error. Checked by shape, not `instanceof QueryFailedError`:
+ * errors from `DataSource.query()` do not always pass that check in TypeORM 1.x.
+ */
+function driverErrorOf(error: unknown): { code?: string; constraint?: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const inner = (error as { driverError?: unknown }).driverError;
+  return (typeof inner === 'object' && inner !== null ? inner : error) as {
+    code?: string;
+    constraint?: string;
+  };
+}
+
 export function translateDatabaseError(error: unknown): DomainError | undefined {
-  const driverError = error instanceof QueryFailedError ? error.driverError : error;
-  const code = (driverError as { code?: string } | null)?.code;
-  if (error instanceof QueryFailedError && code && CONSTRAINT_SQLSTATES.has(code)) {
-    const constraint = (driverError as { constraint?: string }).constraint;
+  const driverError = driverErrorOf(error);
+  const code = driverError?.code;
+  if (code && CONSTRAINT_SQLSTATES.has(code)) {
+    const constraint = driverError.constraint;
     const conflict = constraint ? CONSTRAINT_CONFLICTS[constraint] : undefined;
     return conflict ? new ConflictError(conflict.code, conflict.detail) : undefined;
   }

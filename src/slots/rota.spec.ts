@@ -36,15 +36,32 @@ describe('generateRota', () => {
     expect(slots).toHaveLength(9 * 14);
     expect(slots.some((s) => local(s.startsAt).startsWith('2027-03-26'))).toBe(false);
     expect(slots.some((s) => local(s.startsAt).startsWith('2027-03-27'))).toBe(false); // Saturday
-    const monday = slots.filter((s) => local(s.startsAt).startsWith('2027-03-22')).map((s) => local(s.startsAt).slice(11));
+    const monday = slots
+      .filter((s) => local(s.startsAt).startsWith('2027-03-22'))
+      .map((s) => local(s.startsAt).slice(11));
     expect(monday).toEqual([
-      '09:00', '09:30', '10:00', '10:30', '11:00', '11:30',
-      '13:00', '13:30', '14:00', '14:30', '15:00', '15:30', '16:00', '16:30',
+      '09:00',
+      '09:30',
+      '10:00',
+      '10:30',
+      '11:00',
+      '11:30',
+      '13:00',
+      '13:30',
+      '14:00',
+      '14:30',
+      '15:00',
+      '15:30',
+      '16:00',
+      '16:30',
     ]);
   });
 
   it('keeps 09:00 local on both sides of the March change (08:00Z in winter, 07:00Z in summer)', () => {
-    const slots = generateRota(rota({ from: date('2027-03-26'), to: date('2027-03-29'), dayEnd: hm('09:30') }), AMS);
+    const slots = generateRota(
+      rota({ from: date('2027-03-26'), to: date('2027-03-29'), dayEnd: hm('09:30') }),
+      AMS,
+    );
     expect(slots.map((s) => iso(s.startsAt))).toEqual([
       '2027-03-26T08:00:00Z',
       '2027-03-27T08:00:00Z',
@@ -54,7 +71,10 @@ describe('generateRota', () => {
   });
 
   it('keeps 09:00 local on both sides of the October change (07:00Z in summer, 08:00Z in winter)', () => {
-    const slots = generateRota(rota({ from: date('2027-10-30'), to: date('2027-11-01'), dayEnd: hm('09:30') }), AMS);
+    const slots = generateRota(
+      rota({ from: date('2027-10-30'), to: date('2027-11-01'), dayEnd: hm('09:30') }),
+      AMS,
+    );
     expect(slots.map((s) => iso(s.startsAt))).toEqual([
       '2027-10-30T07:00:00Z',
       '2027-10-31T08:00:00Z',
@@ -87,9 +107,16 @@ describe('generateRota', () => {
     );
     const starts = slots.map((s) => s.startsAt.getTime());
     expect(new Set(starts).size).toBe(starts.length);
-    for (let i = 1; i < slots.length; i++) expect(slots[i].startsAt.getTime()).toBeGreaterThanOrEqual(slots[i - 1].endsAt.getTime());
+    for (let i = 1; i < slots.length; i++)
+      expect(slots[i].startsAt.getTime()).toBeGreaterThanOrEqual(slots[i - 1].endsAt.getTime());
     for (const slot of slots) expect(slot.endsAt.getTime() - slot.startsAt.getTime()).toBe(30 * 60_000);
-    expect(slots.map((s) => local(s.startsAt).slice(11))).toEqual(['01:00', '02:00', '02:30', '03:00', '03:30']);
+    expect(slots.map((s) => local(s.startsAt).slice(11))).toEqual([
+      '01:00',
+      '02:00',
+      '02:30',
+      '03:00',
+      '03:30',
+    ]);
   });
 
   it('restarts the grid after a break and drops a slot that would run into one', () => {
@@ -124,11 +151,22 @@ describe('generateRota', () => {
   });
 
   describe('properties over random rotas and zones', () => {
-    const zones = ['Europe/Amsterdam', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/Santiago', 'UTC'];
+    const zones = [
+      'Europe/Amsterdam',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'America/Santiago',
+      'UTC',
+    ];
     const arbitraryRota = fc
       .record({
         zone: fc.constantFrom(...zones),
-        start: fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2029-12-31T00:00:00Z'), noInvalidDate: true }),
+        start: fc.date({
+          min: new Date('2026-01-01T00:00:00Z'),
+          max: new Date('2029-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
         days: fc.integer({ min: 1, max: 20 }),
         weekdays: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }),
         dayStart: fc.integer({ min: 0, max: 23 * 60 }),
@@ -151,7 +189,9 @@ describe('generateRota', () => {
           dayStart: r.dayStart,
           dayEnd,
           slotMinutes: r.slotMinutes,
-          breaks: r.breakAt ? [{ start: r.breakAt[0], end: Math.min(24 * 60, r.breakAt[0] + r.breakAt[1]) }] : [],
+          breaks: r.breakAt
+            ? [{ start: r.breakAt[0], end: Math.min(24 * 60, r.breakAt[0] + r.breakAt[1]) }]
+            : [],
           excludeDates,
         };
         return { zone: r.zone, input };

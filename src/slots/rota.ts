@@ -62,7 +62,11 @@ export function generateRota(rota: Rota, zone: string): GeneratedSlot[] {
   const weekdays = new Set(rota.weekdays);
   const segments = workingSegments(rota);
   const last = DateTime.fromObject(rota.to, { zone: 'UTC' });
-  for (let date = DateTime.fromObject(rota.from, { zone: 'UTC' }); date <= last; date = date.plus({ days: 1 })) {
+  for (
+    let date = DateTime.fromObject(rota.from, { zone: 'UTC' });
+    date <= last;
+    date = date.plus({ days: 1 })
+  ) {
     if (!weekdays.has(date.weekday) || excluded.has(date.toISODate()!)) continue;
     for (const [segmentStart, segmentEnd] of segments) {
       for (let start = segmentStart; start + rota.slotMinutes <= segmentEnd; start += rota.slotMinutes) {

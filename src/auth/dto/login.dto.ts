@@ -3,15 +3,15 @@ import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'anna@clinic.example', maxLength: 254 })
-  @IsString()
   @IsNotEmpty()
   @MaxLength(254)
+  @IsString()
   email: string;
 
   @ApiProperty({ format: 'password', maxLength: 256 })
-  @IsString()
   @IsNotEmpty()
   @MaxLength(256)
+  @IsString()
   password: string;
 }
 

@@ -8,14 +8,14 @@ export const MIN_PASSWORD_LENGTH = 12;
 export class CreateStaffDto {
   @ApiProperty({ example: 'anna@clinic.example', maxLength: 254 })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @IsEmail({}, { message: 'must be an email address' })
   @MaxLength(254)
+  @IsEmail({}, { message: 'must be an email address' })
   email: string;
 
   @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: 256, format: 'password' })
-  @IsString()
   @MinLength(MIN_PASSWORD_LENGTH, { message: `must be at least ${MIN_PASSWORD_LENGTH} characters` })
   @MaxLength(256)
+  @IsString()
   password: string;
 
   @ApiProperty({ enum: STAFF_ROLES })

@@ -1,0 +1,77 @@
+import { Transform } from 'class-transformer';
+import { IANAZone } from 'luxon';
+import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
+import { parseInstant, parseLocalDate, parseLocalTime } from './time';
+
+function check(
+  name: string,
+  message: string,
+  test: (value: unknown) => boolean,
+  options?: ValidationOptions,
+) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName,
+      options: { message, ...options },
+      validator: { validate: test },
+    });
+}
+
+/** An instant in ISO 8601 with its offset, e.g. `2027-03-22T09:00:00Z`. */
+export const IsInstant = (options?: ValidationOptions) =>
+  check(
+    'isInstant',
+    'must be an ISO 8601 date-time with a time zone offset, e.g. 2027-03-22T09:00:00Z',
+    (value) => parseInstant(value) !== undefined,
+    options,
+  );
+
+/** A real calendar date `YYYY-MM-DD`. */
+export const IsLocalDate = (options?: ValidationOptions) =>
+  check(
+    'isLocalDate',
+    'must be a real date as YYYY-MM-DD',
+    (value) => parseLocalDate(value) !== undefined,
+    options,
+  );
+
+/** A wall-clock time `HH:mm` (00:00-23:59, or 24:00 for the end of a day). */
+export const IsLocalTime = ({ allowEndOfDay = false } = {}, options?: ValidationOptions) =>
+  check(
+    'isLocalTime',
+    `must be a time as HH:mm from 00:00 to ${allowEndOfDay ? '24:00' : '23:59'}`,
+    (value) => parseLocalTime(value, { allowEndOfDay }) !== undefined,
+    options,
+  );
+
+export const IsTimeZone = (options?: ValidationOptions) =>
+  check(
+    'isTimeZone',
+    'must be an IANA time zone such as Europe/Amsterdam',
+    (value) => typeof value === 'string' && IANAZone.isValidZone(value),
+    options,
+  );
+
+/**
+ * Optional, but not null: `undefined` skips validation; `null` is validated (and so refused by
+ * the property's type checks). `@IsOptional` would let `null` through to the database.
+ */
+export const Optional = () => ValidateIf((_object, value) => value !== undefined);
+
+/** May be absent or null (null clears the value); anything else is validated. */
+export const NullableOptional = () => ValidateIf((_object, value) => value !== undefined && value !== null);
+
+/** A query-string integer: only plain digits become numbers, so `1e3` or `12abc` fail `@IsInt`. */
+export const ToInt = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value));
+
+/** `?status=open,closed` or `?status=open&status=closed` → `['open', 'closed']`. */
+export const ToList = () =>
+  Transform(({ value }) =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((item) => (typeof item === 'string' ? item.split(',') : [item]))
+      .map((item) => (typeof item === 'string' ? item.trim() : item))
+      .filter((item) => item !== ''),
+  );

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { StaffOnly } from '../auth/staff-auth.guard';
+import { ApiProblems } from '../common/problem.dto';
+import { UuidParam } from '../common/uuid.pipe';
+import { AdminSlotQueryDto, CreateSlotDto, RotaDto, UpdateSlotDto } from './dto/slot-input.dto';
+import { RotaResultDto, StaffSlotDto, StaffSlotPageDto } from './dto/slot.dto';
+import { SlotsService } from './slots.service';
+
+@ApiTags('admin: slots')
+@Controller('admin/slots')
+@StaffOnly('admin', 'receptionist')
+export class AdminSlotsController {
+  constructor(private readonly slots: SlotsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Open one slot' })
+  @ApiCreatedResponse({ type: StaffSlotDto })
+  @ApiProblems(400, 409)
+  async create(@Body() dto: CreateSlotDto): Promise<StaffSlotDto> {
+    return StaffSlotDto.from(await this.slots.create(dto));
+  }
+
+  @Post('bulk')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Open a whole rota in the clinic’s wall-clock time',
+    description:
+      'Slots that would overlap an existing one (or start in the past) are skipped and counted; ' +
+      'the same rota twice creates nothing the second time. At most a year and 10,000 slots.',
+  })
+  @ApiCreatedResponse({ type: RotaResultDto })
+  @ApiProblems(400)
+  createRota(@Body() dto: RotaDto): Promise<RotaResultDto> {
+    return this.slots.createRota(dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'All slots by start time, with capacity, bookings and status' })
+  @ApiOkResponse({ type: StaffSlotPageDto })
+  @ApiProblems(400)
+  async list(@Query() query: AdminSlotQueryDto): Promise<StaffSlotPageDto> {
+    const page = await this.slots.list(query);
+    return { ...page, data: page.data.map(StaffSlotDto.from) };
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change capacity (never below the bookings), open or close, or notes' })
+  @ApiOkResponse({ type: StaffSlotDto })
+  @ApiProblems(400, 404, 409)
+  async update(@UuidParam() id: string, @Body() dto: UpdateSlotDto): Promise<StaffSlotDto> {
+    return StaffSlotDto.from(await this.slots.update(id, dto));
+  }
+}

@@ -1,0 +1,227 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DateTime } from 'luxon';
+import { DataSource } from 'typeorm';
+import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-error';
+import type { Page } from '../common/pagination.dto';
+import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import {
+  AdminSlotQueryDto,
+  CreateSlotDto,
+  MAX_PUBLIC_WINDOW_DAYS,
+  PublicSlotQueryDto,
+  RotaDto,
+  UpdateSlotDto,
+} from './dto/slot-input.dto';
+import { PublicSlotDto, SlotRow } from './dto/slot.dto';
+import { daysInRange, generateRota } from './rota';
+
+export const MAX_ROTA_DAYS = 366;
+export const MAX_ROTA_SLOTS = 10_000;
+const MAX_SLOT_MINUTES = 24 * 60;
+const DEFAULT_PUBLIC_WINDOW_DAYS = 28;
+
+/** Columns of a slot, named as SlotRow. */
+const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes`;
+
+/**
+ * Public availability: open, not full, far enough ahead, in the window; keyset-paginated on
+ * (starts_at, id). Served by the partial index slot_bookable_idx.
+ */
+export const AVAILABLE_SLOTS_SQL = `
+  SELECT id, starts_at AS "startsAt", ends_at AS "endsAt", capacity - booked_count AS remaining
+  FROM slot
+  WHERE status = 'open' AND booked_count < capacity
+    AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3
+    AND (starts_at, id) > ($4::timestamptz, $5::uuid)
+  ORDER BY starts_at, id
+  LIMIT $6`;
+
+const CURSOR_FLOOR = ['1970-01-01T00:00:00Z', '00000000-0000-0000-0000-000000000000'] as const;
+
+function invalid(field: string, message: string): ValidationFailedError {
+  return new ValidationFailedError([{ field, message }]);
+}
+
+function encodeCursor(slot: { startsAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([slot.startsAt.toISOString(), slot.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [startsAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (parseInstant(startsAt) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id))
+      return [startsAt as string, id];
+  } catch {
+    // fall through
+  }
+  throw invalid('cursor', 'is not a cursor this API gave out; start again without it');
+}
+
+@Injectable()
+export class SlotsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(dto: CreateSlotDto, now = new Date()): Promise<SlotRow> {
+    const startsAt = parseInstant(dto.startsAt)!;
+    const endsAt = parseInstant(dto.endsAt)!;
+    const errors = [];
+    if (startsAt.getTime() % 60_000 !== 0)
+      errors.push({ field: 'startsAt', message: 'must be on a whole minute' });
+    if (endsAt.getTime() % 60_000 !== 0)
+      errors.push({ field: 'endsAt', message: 'must be on a whole minute' });
+    if (startsAt <= now) errors.push({ field: 'startsAt', message: 'must be in the future' });
+    if (endsAt <= startsAt) errors.push({ field: 'endsAt', message: 'must be after startsAt' });
+    else if (endsAt.getTime() - startsAt.getTime() > MAX_SLOT_MINUTES * 60_000) {
+      errors.push({ field: 'endsAt', message: 'must be at most 24 hours after startsAt' });
+    }
+    if (errors.length > 0) throw new ValidationFailedError(errors);
+    const [slot] = await this.dataSource.query<SlotRow[]>(
+      `INSERT INTO slot (starts_at, ends_at, capacity, notes) VALUES ($1, $2, $3, $4) RETURNING ${SLOT_COLUMNS}`,
+      [startsAt, endsAt, dto.capacity, dto.notes ?? null],
+    );
+    return slot;
+  }
+
+  /**
+   * Creates every slot of a rota in one statement (so one transaction). A slot that would
+   * overlap an existing non-cancelled one is skipped by the exclusion constraint itself
+   * (ON CONFLICT DO NOTHING), so running the same rota twice creates nothing the second time,
+   * even when two receptionists submit it at once.
+   */
+  async createRota(dto: RotaDto, now = new Date()): Promise<{ created: number; skipped: number }> {
+    const rota = {
+      from: parseLocalDate(dto.from)!,
+      to: parseLocalDate(dto.to)!,
+      weekdays: dto.weekdays,
+      dayStart: parseLocalTime(dto.dayStart)!,
+      dayEnd: parseLocalTime(dto.dayEnd, { allowEndOfDay: true })!,
+      slotMinutes: dto.slotMinutes,
+      breaks: (dto.breaks ?? []).map((b) => ({
+        start: parseLocalTime(b.start)!,
+        end: parseLocalTime(b.end, { allowEndOfDay: true })!,
+      })),
+      excludeDates: dto.excludeDates ?? [],
+    };
+    const days = daysInRange(rota);
+    if (days < 1) throw invalid('to', 'must not be before from');
+    if (days > MAX_ROTA_DAYS)
+      throw invalid('to', `must be at most ${MAX_ROTA_DAYS} days after from (a year)`);
+    if (rota.dayEnd <= rota.dayStart) throw invalid('dayEnd', 'must be after dayStart');
+    if (rota.dayEnd - rota.dayStart < rota.slotMinutes)
+      throw invalid('slotMinutes', 'must fit between dayStart and dayEnd');
+    rota.breaks.forEach((b, i) => {
+      if (b.end <= b.start) throw invalid(`breaks.${i}.end`, 'must be after start');
+    });
+
+    const generated = generateRota(rota, dto.timezone ?? this.config.clinicTimezone);
+    if (generated.length > MAX_ROTA_SLOTS) {
+      throw invalid('to', `the rota would make ${generated.length} slots; at most ${MAX_ROTA_SLOTS} at once`);
+    }
+    const future = generated.filter((slot) => slot.startsAt > now);
+    if (future.length === 0) return { created: 0, skipped: generated.length };
+    const inserted: unknown[] = await this.dataSource.query(
+      `INSERT INTO slot (starts_at, ends_at, capacity, notes)
+       SELECT starts_at, ends_at, $3, $4 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(starts_at, ends_at)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+      [future.map((s) => s.startsAt), future.map((s) => s.endsAt), dto.capacity, dto.notes ?? null],
+    );
+    return { created: inserted.length, skipped: generated.length - inserted.length };
+  }
+
+  async list(query: AdminSlotQueryDto, now = new Date()): Promise<Page<SlotRow>> {
+    const from = query.from
+      ? parseInstant(query.from)!
+      : DateTime.fromJSDate(now, { zone: this.config.clinicTimezone }).startOf('day').toJSDate();
+    const conditions = ['starts_at >= $1'];
+    const parameters: unknown[] = [from];
+    if (query.to) {
+      parameters.push(parseInstant(query.to));
+      conditions.push(`starts_at < $${parameters.length}`);
+    }
+    if (query.status?.length) {
+      parameters.push(query.status);
+      conditions.push(`status = ANY($${parameters.length})`);
+    }
+    const where = conditions.join(' AND ');
+    const n = parameters.length;
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query<SlotRow[]>(
+        `SELECT ${SLOT_COLUMNS} FROM slot WHERE ${where} ORDER BY starts_at, id LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...parameters, query.limit, query.offset],
+      ),
+      this.dataSource.query<{ total: number }[]>(
+        `SELECT count(*)::int AS total FROM slot WHERE ${where}`,
+        parameters,
+      ),
+    ]);
+    return { data: rows, total, limit: query.limit, offset: query.offset };
+  }
+
+  /**
+   * Capacity, status and notes in one conditional update: capacity never below the places
+   * taken (decided by the row as it is when updated, not as read before), and a cancelled slot
+   * stays as it is.
+   */
+  async update(id: string, dto: UpdateSlotDto): Promise<SlotRow> {
+    if (dto.capacity === undefined && dto.status === undefined && dto.notes === undefined) {
+      throw invalid('body', 'must change at least one of capacity, status, notes');
+    }
+    const [rows] = await this.dataSource.query<[SlotRow[], number]>(
+      `UPDATE slot SET
+         capacity = COALESCE($2, capacity),
+         status = COALESCE($3, status),
+         notes = CASE WHEN $4 THEN $5 ELSE notes END,
+         updated_at = now()
+       WHERE id = $1 AND status <> 'cancelled' AND ($2::int IS NULL OR booked_count <= $2::int)
+       RETURNING ${SLOT_COLUMNS}`,
+      [id, dto.capacity ?? null, dto.status ?? null, dto.notes !== undefined, dto.notes ?? null],
+    );
+    if (rows.length > 0) return rows[0];
+    const [current] = await this.dataSource.query<SlotRow[]>(
+      `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`,
+      [id],
+    );
+    if (!current) throw new NotFoundError('There is no slot with this id.');
+    if (current.status === 'cancelled')
+      throw new ConflictError('slot-cancelled', 'This slot is cancelled and can no longer change.');
+    throw new ConflictError(
+      'capacity-below-bookings',
+      `The slot already has ${current.bookedCount} booking(s); its capacity cannot go below that.`,
+    );
+  }
+
+  async available(
+    query: PublicSlotQueryDto,
+    now = new Date(),
+  ): Promise<{ data: PublicSlotDto[]; nextCursor: string | null }> {
+    const from = query.from ? parseInstant(query.from)! : now;
+    const to = query.to
+      ? parseInstant(query.to)!
+      : DateTime.fromJSDate(from).plus({ days: DEFAULT_PUBLIC_WINDOW_DAYS }).toJSDate();
+    if (to <= from) throw invalid('to', 'must be after from');
+    if (to.getTime() - from.getTime() > MAX_PUBLIC_WINDOW_DAYS * 24 * 3600_000) {
+      throw invalid('to', `must be at most ${MAX_PUBLIC_WINDOW_DAYS} days after from`);
+    }
+    const [afterStart, afterId] = query.cursor ? decodeCursor(query.cursor) : CURSOR_FLOOR;
+    const earliest = new Date(now.getTime() + this.config.bookingMinNoticeMinutes * 60_000);
+    const rows = await this.dataSource.query<
+      { id: string; startsAt: Date; endsAt: Date; remaining: number }[]
+    >(AVAILABLE_SLOTS_SQL, [from, to, earliest, afterStart, afterId, query.limit + 1]);
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map((row) => ({
+        id: row.id,
+        startsAt: row.startsAt.toISOString(),
+        endsAt: row.endsAt.toISOString(),
+        remaining: row.remaining,
+      })),
+      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+}
