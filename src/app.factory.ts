@@ -8,6 +8,8 @@ import type { AppConfig } from './config/config';
 
 export const APP_OPTIONS = {
   bufferLogs: true,
+  // Throw start-up errors to the caller (main.ts logs them and exits) instead of exiting here.
+  abortOnError: false,
   // setupApp installs the JSON parser itself, with the body size limit.
   bodyParser: false,
   // On close, drop idle keep-alive connections instead of waiting for clients to hang up.

@@ -8,6 +8,9 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { BookingsModule } from './bookings/bookings.module';
+import { RateLimitModule } from './common/throttling';
+import { PatientsModule } from './patients/patients.module';
 import { SlotsModule } from './slots/slots.module';
 import { StaffModule } from './staff/staff.module';
 
@@ -24,7 +27,10 @@ export class AppModule implements NestModule {
         HealthModule,
         AuthModule,
         StaffModule,
+        RateLimitModule,
         SlotsModule,
+        PatientsModule,
+        BookingsModule,
       ],
     };
   }

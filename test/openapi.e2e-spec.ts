@@ -40,6 +40,10 @@ describe('OpenAPI document', () => {
         'GET /api/v1/admin/slots',
         'POST /api/v1/admin/slots/bulk',
         'PATCH /api/v1/admin/slots/{id}',
+        'POST /api/v1/bookings',
+        'GET /api/v1/bookings/{reference}',
+        'POST /api/v1/bookings/{reference}/cancel',
+        'POST /api/v1/bookings/{reference}/reschedule',
       ].sort(),
     );
   });
@@ -55,5 +59,21 @@ describe('OpenAPI document', () => {
     expect(Object.keys(createStaff.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
     expect(document.components.schemas.ProblemDto.properties).toHaveProperty('errors');
     expect(document.components.schemas.StaffDto.properties).not.toHaveProperty('passwordHash');
+
+    const book = operation('post', '/api/v1/bookings');
+    expect(Object.keys(book.responses).sort()).toEqual([
+      '201',
+      '400',
+      '404',
+      '409',
+      '413',
+      '415',
+      '422',
+      '429',
+    ]);
+    const patient = document.components.schemas.PatientDto.properties;
+    expect(Object.keys(patient).sort()).toEqual(['dateOfBirth', 'email', 'firstName', 'lastName', 'phone']);
+    expect(Object.keys(document.components.schemas.BookingCreatedDto.properties)).toContain('manageToken');
+    expect(Object.keys(document.components.schemas.BookingDto.properties)).not.toContain('manageToken');
   });
 });

@@ -1,10 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_SECRET } from '../config/app-secret';
 import { StaffModule } from '../staff/staff.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { resolveJwtSecret } from './jwt-secret';
 import { LoginLimiter } from './login-limiter';
 import { StaffAuthGuard } from './staff-auth.guard';
 
@@ -13,11 +12,8 @@ import { StaffAuthGuard } from './staff-auth.guard';
   imports: [
     StaffModule,
     JwtModule.registerAsync({
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => ({
-        secret: await resolveJwtSecret(config),
-        signOptions: { algorithm: 'HS256' },
-      }),
+      inject: [APP_SECRET],
+      useFactory: (secret: string) => ({ secret, signOptions: { algorithm: 'HS256' } }),
     }),
   ],
   controllers: [AuthController],

@@ -9,6 +9,10 @@ const CONSTRAINT_CONFLICTS: Record<string, { code: string; detail: string }> = {
     code: 'staff-email-taken',
     detail: 'A staff account with this email already exists.',
   },
+  booking_one_active_per_patient: {
+    code: 'already-booked',
+    detail: 'This patient already has a booking in this slot.',
+  },
   slot_no_overlap: { code: 'slot-overlap', detail: 'The slot overlaps another slot that is not cancelled.' },
   slot_booked_within_capacity: {
     code: 'capacity-below-bookings',

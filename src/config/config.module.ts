@@ -1,15 +1,19 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_SECRET, resolveAppSecret } from './app-secret';
 import { APP_CONFIG, AppConfig } from './config';
 
-/** Makes the configuration read at boot injectable everywhere as `@Inject(APP_CONFIG)`. */
+/** Makes the configuration read at boot, and the app secret, injectable everywhere. */
 @Global()
 @Module({})
 export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_SECRET, useFactory: () => resolveAppSecret(config) },
+      ],
+      exports: [APP_CONFIG, APP_SECRET],
     };
   }
 }

@@ -1,12 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.dto';
+import { RateLimited } from '../common/throttling';
 import { PublicSlotQueryDto } from './dto/slot-input.dto';
 import { PublicSlotPageDto } from './dto/slot.dto';
 import { SlotsService } from './slots.service';
 
 @ApiTags('slots')
 @Controller('slots')
+@RateLimited()
 export class SlotsController {
   constructor(private readonly slots: SlotsService) {}
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
-import { DataSource } from 'typeorm';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-error';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
+import { updateReturning } from '../common/sql';
 import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import {
@@ -172,7 +173,8 @@ export class SlotsService {
     if (dto.capacity === undefined && dto.status === undefined && dto.notes === undefined) {
       throw invalid('body', 'must change at least one of capacity, status, notes');
     }
-    const [rows] = await this.dataSource.query<[SlotRow[], number]>(
+    const rows = await updateReturning<SlotRow>(
+      this.dataSource,
       `UPDATE slot SET
          capacity = COALESCE($2, capacity),
          status = COALESCE($3, status),
@@ -183,10 +185,7 @@ export class SlotsService {
       [id, dto.capacity ?? null, dto.status ?? null, dto.notes !== undefined, dto.notes ?? null],
     );
     if (rows.length > 0) return rows[0];
-    const [current] = await this.dataSource.query<SlotRow[]>(
-      `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`,
-      [id],
-    );
+    const current = await this.find(id);
     if (!current) throw new NotFoundError('There is no slot with this id.');
     if (current.status === 'cancelled')
       throw new ConflictError('slot-cancelled', 'This slot is cancelled and can no longer change.');
@@ -194,6 +193,66 @@ export class SlotsService {
       'capacity-below-bookings',
       `The slot already has ${current.bookedCount} booking(s); its capacity cannot go below that.`,
     );
+  }
+
+  /** The earliest start a patient may still book at `now`. */
+  earliestBookableStart(now: Date): Date {
+    return new Date(now.getTime() + this.config.bookingMinNoticeMinutes * 60_000);
+  }
+
+  /**
+   * Takes one place in a slot, inside the caller's transaction, with one conditional update:
+   * the slot must be open, have a free place and start beyond the minimum notice. PostgreSQL
+   * locks the row, so concurrent takers queue and each sees the count the previous one left.
+   * Answers the slot, or undefined when no place could be taken (see whyNotBookable).
+   */
+  async takePlace(manager: EntityManager, slotId: string, now: Date): Promise<SlotRow | undefined> {
+    const [slot] = await updateReturning<SlotRow>(
+      manager,
+      `UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
+       WHERE id = $1 AND status = 'open' AND booked_count < capacity AND starts_at > $2
+       RETURNING ${SLOT_COLUMNS}`,
+      [slotId, this.earliestBookableStart(now)],
+    );
+    return slot;
+  }
+
+  /** Gives a place back, inside the caller's transaction. */
+  async releasePlace(manager: EntityManager, slotId: string): Promise<void> {
+    await manager.query(`UPDATE slot SET booked_count = booked_count - 1, updated_at = now() WHERE id = $1`, [
+      slotId,
+    ]);
+  }
+
+  /** Locks slots in a fixed order (by id), so that transactions touching two never deadlock. */
+  async lockInOrder(manager: EntityManager, slotIds: string[]): Promise<void> {
+    await manager.query(`SELECT id FROM slot WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [slotIds]);
+  }
+
+  /** Why a place in this slot cannot be taken now: the error to answer with. */
+  async whyNotBookable(slotId: string, now: Date): Promise<DomainError> {
+    const slot = await this.find(slotId);
+    if (!slot) return new NotFoundError('There is no slot with this id.');
+    if (slot.status === 'cancelled')
+      return new ConflictError('slot-cancelled', 'This slot has been cancelled.');
+    if (slot.status === 'closed') return new ConflictError('slot-closed', 'This slot is closed for booking.');
+    if (slot.startsAt <= now) return new ConflictError('slot-past', 'This slot has already started.');
+    if (slot.startsAt <= this.earliestBookableStart(now)) {
+      return new ConflictError(
+        'slot-too-soon',
+        `This slot starts too soon to book online (at least ${this.config.bookingMinNoticeMinutes} minutes ahead). Please call the clinic.`,
+      );
+    }
+    // Full, or full a moment ago with a place freed since: either way, this attempt lost.
+    return new ConflictError('slot-full', 'This slot is fully booked.');
+  }
+
+  /** The times of a slot, or undefined. */
+  async find(slotId: string): Promise<SlotRow | undefined> {
+    const [slot] = await this.dataSource.query<SlotRow[]>(`SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`, [
+      slotId,
+    ]);
+    return slot;
   }
 
   async available(
@@ -209,7 +268,7 @@ export class SlotsService {
       throw invalid('to', `must be at most ${MAX_PUBLIC_WINDOW_DAYS} days after from`);
     }
     const [afterStart, afterId] = query.cursor ? decodeCursor(query.cursor) : CURSOR_FLOOR;
-    const earliest = new Date(now.getTime() + this.config.bookingMinNoticeMinutes * 60_000);
+    const earliest = this.earliestBookableStart(now);
     const rows = await this.dataSource.query<
       { id: string; startsAt: Date; endsAt: Date; remaining: number }[]
     >(AVAILABLE_SLOTS_SQL, [from, to, earliest, afterStart, afterId, query.limit + 1]);

@@ -33,3 +33,26 @@ export async function newSlot(dataSource: DataSource, slot: NewSlot = {}) {
   );
   return { id, startsAt, endsAt };
 }
+
+let patientCounter = 0;
+
+/** A booking request body for a new, unique patient (override any field). */
+export function bookingBody(
+  slotId: string,
+  patient: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
+  const n = ++patientCounter;
+  return {
+    slotId,
+    patient: {
+      firstName: 'Anna',
+      lastName: `de Vries ${n}`,
+      email: `anna.${n}.${Date.now()}@example.nl`,
+      phone: '06 1234 5678',
+      dateOfBirth: '1980-05-17',
+      ...patient,
+    },
+    ...extra,
+  };
+}

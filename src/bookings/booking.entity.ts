@@ -1,0 +1,73 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Patient } from '../patients/patient.entity';
+import { Slot } from '../slots/slot.entity';
+
+export const BOOKING_STATUSES = ['booked', 'cancelled', 'attended', 'no_show'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+@Entity('booking')
+@Index('booking_reference_unique', ['reference'], { unique: true })
+@Index('booking_one_active_per_patient', ['patientId', 'slotId'], {
+  unique: true,
+  where: `"status" = 'booked'`,
+})
+@Index('booking_slot_idx', ['slotId'])
+@Check('booking_status_valid', `"status" IN ('booked', 'cancelled', 'attended', 'no_show')`)
+@Check('booking_cancelled_by_valid', `"cancelled_by" IS NULL OR "cancelled_by" IN ('patient', 'staff')`)
+export class Booking {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** Short and human-friendly, e.g. B12-7KQ4M9: what a patient reads out on the phone. */
+  @Column({ type: 'varchar', length: 16 })
+  reference: string;
+
+  @Column({ name: 'slot_id', type: 'uuid' })
+  slotId: string;
+
+  @ManyToOne(() => Slot, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'slot_id', foreignKeyConstraintName: 'booking_slot_fk' })
+  slot?: Slot;
+
+  @Column({ name: 'patient_id', type: 'uuid' })
+  patientId: string;
+
+  @ManyToOne(() => Patient, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'patient_id', foreignKeyConstraintName: 'booking_patient_fk' })
+  patient?: Patient;
+
+  @Column({ type: 'varchar', length: 20, default: 'booked' })
+  status: BookingStatus;
+
+  /** SHA-256 (hex) of the manage token; the token itself is shown once and never stored. */
+  @Column({ name: 'manage_token_hash', type: 'char', length: 64 })
+  manageTokenHash: string;
+
+  @Column({ type: 'text', nullable: true })
+  notes: string | null;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt: Date | null;
+
+  @Column({ name: 'cancel_reason', type: 'text', nullable: true })
+  cancelReason: string | null;
+
+  @Column({ name: 'cancelled_by', type: 'varchar', length: 10, nullable: true })
+  cancelledBy: 'patient' | 'staff' | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,112 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ValidationFailedError } from '../common/domain-error';
+import { ApiProblems } from '../common/problem.dto';
+import { RateLimited } from '../common/throttling';
+import { BookingsService } from './bookings.service';
+import { CancelBookingDto, CreateBookingDto, RescheduleBookingDto } from './dto/booking-input.dto';
+import { BookingCreatedDto, BookingDto } from './dto/booking.dto';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const TOKEN_HEADER = {
+  name: 'X-Booking-Token',
+  required: true,
+  description: 'The manageToken from booking (also in the confirmation email link)',
+};
+
+@ApiTags('bookings')
+@Controller('bookings')
+@RateLimited()
+export class BookingsController {
+  constructor(private readonly bookings: BookingsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Book a place in an assessment slot',
+    description:
+      'Retries are safe with an Idempotency-Key: the same key and body answer the first answer again.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'At most 255 visible ASCII characters',
+  })
+  @ApiCreatedResponse({ type: BookingCreatedDto })
+  @ApiNotFoundResponse({ description: 'Unknown slot (problem+json)' })
+  @ApiConflictResponse({
+    description: 'Slot full, closed, cancelled, past or too soon; already booked; key in flight',
+  })
+  @ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with another body' })
+  @ApiProblems(400, 413, 415)
+  async book(
+    @Body() dto: CreateBookingDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<BookingCreatedDto> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationFailedError([
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+    const answer = await this.bookings.book(dto, { idempotencyKey, acceptLanguage });
+    response.status(answer.statusCode);
+    return answer.body;
+  }
+
+  @Get(':reference')
+  @ApiOperation({ summary: 'The patient’s booking, by reference and manage token' })
+  @ApiHeader(TOKEN_HEADER)
+  @ApiOkResponse({ type: BookingDto })
+  @ApiNotFoundResponse({ description: 'Unknown reference or wrong token (the same answer)' })
+  view(
+    @Param('reference') reference: string,
+    @Headers('x-booking-token') token?: string,
+  ): Promise<BookingDto> {
+    return this.bookings.view(reference, token);
+  }
+
+  @Post(':reference/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel the booking (until CANCELLATION_DEADLINE_HOURS before it)' })
+  @ApiHeader(TOKEN_HEADER)
+  @ApiOkResponse({ type: BookingDto })
+  @ApiNotFoundResponse({ description: 'Unknown reference or wrong token' })
+  @ApiConflictResponse({ description: 'Already cancelled, or the deadline has passed' })
+  @ApiProblems(400)
+  cancel(
+    @Param('reference') reference: string,
+    @Body() dto: CancelBookingDto,
+    @Headers('x-booking-token') token?: string,
+  ): Promise<BookingDto> {
+    return this.bookings.cancel(reference, token, dto.reason);
+  }
+
+  @Post(':reference/reschedule')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Move the booking to another slot; nothing changes if the new place cannot be had',
+  })
+  @ApiHeader(TOKEN_HEADER)
+  @ApiOkResponse({ type: BookingDto })
+  @ApiNotFoundResponse({ description: 'Unknown reference, wrong token, or unknown slot' })
+  @ApiConflictResponse({ description: 'New slot not bookable; booking not active; deadline passed' })
+  @ApiProblems(400)
+  reschedule(
+    @Param('reference') reference: string,
+    @Body() dto: RescheduleBookingDto,
+    @Headers('x-booking-token') token?: string,
+  ): Promise<BookingDto> {
+    return this.bookings.reschedule(reference, token, dto.slotId);
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PatientsModule } from '../patients/patients.module';
+import { SlotsModule } from '../slots/slots.module';
+import { Booking } from './booking.entity';
+import { BookingsController } from './bookings.controller';
+import { BookingsService } from './bookings.service';
+import { IdempotencyKey } from './idempotency-key.entity';
+import { IdempotencyService } from './idempotency.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Booking, IdempotencyKey]), SlotsModule, PatientsModule],
+  controllers: [BookingsController],
+  providers: [BookingsService, IdempotencyService],
+  exports: [BookingsService],
+})
+export class BookingsModule {}

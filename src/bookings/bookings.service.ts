@@ -1,0 +1,233 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { timingSafeEqual } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError, NotFoundError } from '../common/domain-error';
+import { localeFromAcceptLanguage } from '../common/locale';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { PatientsService } from '../patients/patients.service';
+import { SlotsService } from '../slots/slots.service';
+import { hashToken, newManageToken, newReference, REFERENCE_PATTERN } from './booking-codes';
+import { normalisePhone, type CreateBookingDto } from './dto/booking-input.dto';
+import { BookingCreatedDto, BookingDto, BookingView, toBookingDto } from './dto/booking.dto';
+import { IdempotencyService } from './idempotency.service';
+
+const BOOKING_VIEW = `
+  SELECT b.id, b.reference, b.status, b.slot_id AS "slotId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+         p.first_name AS "firstName", p.last_name AS "lastName", p.email, b.created_at AS "createdAt",
+         b.manage_token_hash AS "manageTokenHash"
+  FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
+
+type ManagedBooking = BookingView & { manageTokenHash: string };
+
+/** Compared against when no booking matches, so that a miss costs what a wrong token costs. */
+const NO_BOOKING_HASH = hashToken('no booking has this token');
+
+/** Thrown inside a transaction to roll it back when no place could be taken. */
+class NoPlace extends Error {
+  constructor(readonly slotId: string) {
+    super('no place');
+  }
+}
+
+export interface BookingAnswer {
+  statusCode: number;
+  body: BookingCreatedDto;
+}
+
+@Injectable()
+export class BookingsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly slots: SlotsService,
+    private readonly patients: PatientsService,
+    private readonly idempotency: IdempotencyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Books a place: in one transaction the slot's count goes up by a conditional update (so
+   * never past capacity), the patient is found or created, and the booking is inserted.
+   */
+  async book(
+    dto: CreateBookingDto,
+    request: { idempotencyKey?: string; acceptLanguage?: string },
+    now = new Date(),
+  ): Promise<BookingAnswer> {
+    const key = request.idempotencyKey;
+    if (key) {
+      const claim = await this.idempotency.claim(key, this.idempotency.hashRequest(dto));
+      if (claim.kind === 'replay')
+        return { statusCode: claim.statusCode, body: claim.body as BookingCreatedDto };
+    }
+    const details = {
+      firstName: dto.patient.firstName,
+      lastName: dto.patient.lastName,
+      email: dto.patient.email.toLowerCase(),
+      phone: normalisePhone(dto.patient.phone)!,
+      dateOfBirth: dto.patient.dateOfBirth,
+      locale: dto.locale ?? localeFromAcceptLanguage(request.acceptLanguage) ?? 'en',
+    };
+    try {
+      const body = await this.dataSource.transaction(async (manager) => {
+        const slot = await this.slots.takePlace(manager, dto.slotId, now);
+        if (!slot) throw new NoPlace(dto.slotId);
+        const patientId = await this.patients.upsert(manager, details);
+        const { token, hash } = newManageToken();
+        const { id, reference, createdAt } = await this.insertBooking(manager, {
+          slotId: slot.id,
+          patientId,
+          tokenHash: hash,
+          notes: dto.notes ?? null,
+        });
+        const created: BookingCreatedDto = {
+          ...toBookingDto({
+            id,
+            reference,
+            status: 'booked',
+            slotId: slot.id,
+            startsAt: slot.startsAt,
+            endsAt: slot.endsAt,
+            firstName: details.firstName,
+            lastName: details.lastName,
+            email: details.email,
+            createdAt,
+          }),
+          manageToken: token,
+        };
+        if (key) await this.idempotency.complete(manager, key, 201, created);
+        return created;
+      });
+      return { statusCode: 201, body };
+    } catch (error) {
+      if (key) await this.idempotency.release(key);
+      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
+      throw error;
+    }
+  }
+
+  async view(reference: string, token: string | undefined): Promise<BookingDto> {
+    return toBookingDto(await this.findManaged(this.dataSource.manager, reference, token));
+  }
+
+  /** The patient cancels: the place is freed in the same transaction. */
+  async cancel(reference: string, token: string | undefined, reason: string | undefined, now = new Date()) {
+    return this.dataSource.transaction(async (manager) => {
+      const booking = await this.lockManaged(manager, reference, token, []);
+      this.assertChangeable(booking, now);
+      await manager.query(
+        `UPDATE booking SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancelled_by = 'patient',
+           updated_at = now()
+         WHERE id = $1`,
+        [booking.id, reason ?? null],
+      );
+      await this.slots.releasePlace(manager, booking.slotId);
+      return toBookingDto({ ...booking, status: 'cancelled' });
+    });
+  }
+
+  /**
+   * Moves the booking to another slot: the new place is taken first, and the old one freed
+   * only then, in one transaction; if the new place cannot be had, nothing changes.
+   */
+  async reschedule(reference: string, token: string | undefined, slotId: string, now = new Date()) {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const booking = await this.lockManaged(manager, reference, token, [slotId]);
+        this.assertChangeable(booking, now);
+        if (booking.slotId === slotId)
+          throw new ConflictError('same-slot', 'The booking is already in this slot.');
+        const slot = await this.slots.takePlace(manager, slotId, now);
+        if (!slot) throw new NoPlace(slotId);
+        await manager.query(`UPDATE booking SET slot_id = $2, updated_at = now() WHERE id = $1`, [
+          booking.id,
+          slotId,
+        ]);
+        await this.slots.releasePlace(manager, booking.slotId);
+        return toBookingDto({ ...booking, slotId, startsAt: slot.startsAt, endsAt: slot.endsAt });
+      });
+    } catch (error) {
+      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
+      throw error;
+    }
+  }
+
+  private assertChangeable(booking: ManagedBooking, now: Date): void {
+    if (booking.status !== 'booked') {
+      throw new ConflictError(
+        'booking-not-active',
+        `This booking is ${booking.status.replace('_', '-')}; it can no longer change.`,
+      );
+    }
+    const deadline = now.getTime() + this.config.cancellationDeadlineHours * 3600_000;
+    if (booking.startsAt.getTime() <= deadline) {
+      throw new ConflictError(
+        'deadline-passed',
+        `Bookings can be changed online until ${this.config.cancellationDeadlineHours} hours before the appointment. Please call the clinic.`,
+      );
+    }
+  }
+
+  /**
+   * The booking behind a reference and token, locked for a change. Locks are taken in one
+   * order everywhere (slots by id, then the booking), so concurrent changes never deadlock.
+   */
+  private async lockManaged(
+    manager: EntityManager,
+    reference: string,
+    token: string | undefined,
+    otherSlotIds: string[],
+  ): Promise<ManagedBooking> {
+    const seen = await this.findManaged(manager, reference, token);
+    await this.slots.lockInOrder(manager, [seen.slotId, ...otherSlotIds]);
+    const locked = await this.findManaged(manager, reference, token, true);
+    if (locked.slotId !== seen.slotId) {
+      throw new ConflictError(
+        'booking-changed',
+        'The booking changed meanwhile. Please reload it and try again.',
+      );
+    }
+    return locked;
+  }
+
+  /** By reference and token only: a wrong token and an unknown reference are the same 404. */
+  private async findManaged(
+    db: EntityManager,
+    reference: string,
+    token: string | undefined,
+    forUpdate = false,
+  ): Promise<ManagedBooking> {
+    const normalised = reference.trim().toUpperCase();
+    const [booking] = REFERENCE_PATTERN.test(normalised)
+      ? await db.query<ManagedBooking[]>(
+          `${BOOKING_VIEW} WHERE b.reference = $1${forUpdate ? ' FOR UPDATE OF b' : ''}`,
+          [normalised],
+        )
+      : [];
+    const presented = Buffer.from(hashToken(typeof token === 'string' ? token : ''), 'hex');
+    const expected = Buffer.from(booking?.manageTokenHash ?? NO_BOOKING_HASH, 'hex');
+    if (!timingSafeEqual(presented, expected) || !booking || !token) {
+      throw new NotFoundError('There is no booking with this reference and token.');
+    }
+    return booking;
+  }
+
+  /** Inserts the booking under a fresh reference, drawing again on the rare collision. */
+  private async insertBooking(
+    manager: EntityManager,
+    booking: { slotId: string; patientId: string; tokenHash: string; notes: string | null },
+  ): Promise<{ id: string; reference: string; createdAt: Date }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const reference = newReference();
+      const [row] = await manager.query<{ id: string; createdAt: Date }[]>(
+        `INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (reference) DO NOTHING
+         RETURNING id, created_at AS "createdAt"`,
+        [reference, booking.slotId, booking.patientId, booking.tokenHash, booking.notes],
+      );
+      if (row) return { ...row, reference };
+    }
+    throw new Error('could not draw an unused booking reference in 5 attempts');
+  }
+}

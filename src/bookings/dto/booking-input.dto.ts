@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsNotEmptyObject,
+  IsString,
+  IsUUID,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { DateTime } from 'luxon';
+import { registerDecorator } from 'class-validator';
+import { parseLocalDate } from '../../common/time';
+import { Optional } from '../../common/validators';
+import { LOCALES, type Locale } from '../../patients/patient.entity';
+
+const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** A phone number that parses, in any common notation; NL is assumed without a country code. */
+export function normalisePhone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 40) return undefined;
+  const parsed = parsePhoneNumberFromString(value, 'NL');
+  return parsed?.isValid() ? parsed.number : undefined;
+}
+
+function IsPhone() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isPhone',
+      target: target.constructor,
+      propertyName,
+      options: { message: 'must be a valid phone number, e.g. 06 1234 5678 or +31 6 12345678' },
+      validator: { validate: (value) => normalisePhone(value) !== undefined },
+    });
+}
+
+/** A real date in the past, not before 1900. */
+function IsDateOfBirth() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isDateOfBirth',
+      target: target.constructor,
+      propertyName,
+      options: { message: 'must be a real date as YYYY-MM-DD, after 1900 and in the past' },
+      validator: {
+        validate: (value) => {
+          const date = parseLocalDate(value);
+          if (!date || date.year < 1900) return false;
+          return DateTime.fromObject(date, { zone: 'UTC' }) < DateTime.utc().startOf('day');
+        },
+      },
+    });
+}
+
+export class PatientDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'Anna' })
+  @trim()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(100)
+  @IsString()
+  firstName: string;
+
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'de Vries' })
+  @trim()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(100)
+  @IsString()
+  lastName: string;
+
+  @ApiProperty({ maxLength: 254, example: 'anna.devries@example.nl' })
+  @trim()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'must be an email address' })
+  email: string;
+
+  @ApiProperty({
+    example: '06 1234 5678',
+    description: 'Any common notation; stored as E.164 (+31612345678)',
+  })
+  @IsPhone()
+  phone: string;
+
+  @ApiProperty({ format: 'date', example: '1980-05-17' })
+  @IsDateOfBirth()
+  dateOfBirth: string;
+}
+
+export class CreateBookingDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'must be a slot id (UUID)' })
+  slotId: string;
+
+  @ApiProperty({ type: PatientDto })
+  @ValidateNested()
+  @Type(() => PatientDto)
+  @IsNotEmptyObject({}, { message: 'must be an object with firstName, lastName, email, phone, dateOfBirth' })
+  patient: PatientDto;
+
+  @ApiPropertyOptional({
+    enum: LOCALES,
+    description: 'Language of the emails; default from Accept-Language, else en',
+  })
+  @Optional()
+  @IsIn(LOCALES, { message: 'must be en or nl' })
+  locale?: Locale;
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'For the clinic, e.g. access needs' })
+  @Optional()
+  @MaxLength(500)
+  @IsString()
+  notes?: string;
+}
+
+export class CancelBookingDto {
+  @ApiPropertyOptional({ maxLength: 500 })
+  @Optional()
+  @MaxLength(500)
+  @IsString()
+  reason?: string;
+}
+
+export class RescheduleBookingDto {
+  @ApiProperty({ format: 'uuid', description: 'The new slot' })
+  @IsUUID('all', { message: 'must be a slot id (UUID)' })
+  slotId: string;
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError, DomainError } from '../common/domain-error';
+import { updateReturning } from '../common/sql';
+import { APP_SECRET } from '../config/app-secret';
+
+/** A request still running after this long is taken to have died with its instance. */
+const ABANDONED_AFTER = '2 minutes';
+/** Completed answers are kept this long. */
+const KEPT_FOR = '24 hours';
+
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly kind = 'unprocessable';
+  readonly code = 'idempotency-key-reused';
+  readonly title = 'Idempotency key reused';
+  constructor() {
+    super(
+      'This Idempotency-Key was already used with a different request body. Use a new key for a new request.',
+    );
+  }
+}
+
+export type Claim = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: unknown };
+
+/** JSON with object keys sorted, so that `{a,b}` and `{b,a}` hash alike. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * `Idempotency-Key` for POST /bookings. The key is claimed in its own short transaction
+ * (so a concurrent replay sees it at once and gets 409); the answer is recorded in the
+ * booking's own transaction (so a booking never exists without its answer); a request that
+ * fails releases its claim, since only a completed booking's answer is kept.
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly key: Buffer;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_SECRET) secret: string,
+  ) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'clinic-booking', 'idempotency-response', 32));
+  }
+
+  hashRequest(body: unknown): string {
+    return createHash('sha256').update(canonical(body)).digest('hex');
+  }
+
+  async claim(key: string, requestHash: string): Promise<Claim> {
+    // Take the key if it is new, or if an earlier holder expired or was abandoned mid-request.
+    const claimed = await this.dataSource.query<unknown[]>(
+      `INSERT INTO idempotency_key (key, request_hash) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now(),
+         status_code = NULL, response = NULL, completed_at = NULL
+       WHERE idempotency_key.created_at < now() - interval '${KEPT_FOR}'
+          OR (idempotency_key.completed_at IS NULL AND idempotency_key.created_at < now() - interval '${ABANDONED_AFTER}')
+       RETURNING key`,
+      [key, requestHash],
+    );
+    if (claimed.length > 0) return { kind: 'claimed' };
+    const [row] = await this.dataSource.query<
+      { request_hash: string; status_code: number | null; response: string | null }[]
+    >(`SELECT request_hash, status_code, response FROM idempotency_key WHERE key = $1`, [key]);
+    if (!row) return this.claim(key, requestHash); // released in between: try again
+    if (row.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
+    if (row.status_code === null || row.response === null) {
+      throw new ConflictError(
+        'idempotency-key-in-flight',
+        'A request with this Idempotency-Key is still being processed. Retry in a moment.',
+      );
+    }
+    return { kind: 'replay', statusCode: row.status_code, body: this.decrypt(row.response) };
+  }
+
+  /** Records the answer, inside the transaction that made the booking. */
+  async complete(manager: EntityManager, key: string, statusCode: number, body: unknown): Promise<void> {
+    await manager.query(
+      `UPDATE idempotency_key SET status_code = $2, response = $3, completed_at = now() WHERE key = $1`,
+      [key, statusCode, this.encrypt(body)],
+    );
+  }
+
+  /** Gives the key up after a failed request, so that a retry runs afresh. */
+  async release(key: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM idempotency_key WHERE key = $1 AND completed_at IS NULL`, [key]);
+  }
+
+  /** Forgets answers older than 24 hours. */
+  async purgeExpired(): Promise<number> {
+    const purged = await updateReturning(
+      this.dataSource,
+      `DELETE FROM idempotency_key WHERE created_at < now() - interval '${KEPT_FOR}' RETURNING key`,
+      [],
+    );
+    return purged.length;
+  }
+
+  private encrypt(body: unknown): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(body), 'utf8'), cipher.final()]);
+    return [iv, cipher.getAuthTag(), data].map((part) => part.toString('base64url')).join('.');
+  }
+
+  private decrypt(stored: string): unknown {
+    const [iv, tag, data] = stored.split('.').map((part) => Buffer.from(part, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
+    decipher.setAuthTag(tag);
+    return JSON.parse(Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8'));
+  }
+}

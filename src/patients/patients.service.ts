@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Locale } from './patient.entity';
+
+export interface PatientDetails {
+  firstName: string;
+  lastName: string;
+  /** Lower-cased. */
+  email: string;
+  /** E.164. */
+  phone: string;
+  /** YYYY-MM-DD. */
+  dateOfBirth: string;
+  locale: Locale;
+}
+
+@Injectable()
+export class PatientsService {
+  /**
+   * Finds the patient with this email and date of birth, or creates them, in one statement
+   * (so two bookings at once cannot make two patients). Newer name, phone and language
+   * replace the stored ones.
+   */
+  async upsert(manager: EntityManager, details: PatientDetails): Promise<string> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (email, date_of_birth) DO UPDATE SET
+         first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+         phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
+       RETURNING id`,
+      [
+        details.firstName,
+        details.lastName,
+        details.email,
+        details.phone,
+        details.dateOfBirth,
+        details.locale,
+      ],
+    );
+    return row.id;
+  }
+}

@@ -1,0 +1,441 @@
+import { createHash } from 'node:crypto';
+import { startTestApp, TestApp } from './support/app';
+import { bookingBody, daysFromNow, newSlot } from './support/factories';
+import { expectProblem, HttpResponse } from './support/http';
+
+describe('booking a B12 assessment', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ BOOKING_MIN_NOTICE_MINUTES: '60', CANCELLATION_DEADLINE_HOURS: '24' });
+  });
+  afterAll(() => t.close());
+
+  const book = (body: unknown, headers: Record<string, string> = {}) =>
+    t.http.post('/api/v1/bookings', body, { headers });
+  const counts = async (slotId: string) => {
+    const [row] = await t.dataSource.query(
+      `SELECT s.booked_count AS "bookedCount",
+              (SELECT count(*)::int FROM booking b WHERE b.slot_id = s.id AND b.status = 'booked') AS booked
+       FROM slot s WHERE s.id = $1`,
+      [slotId],
+    );
+    return row as { bookedCount: number; booked: number };
+  };
+  const tableCounts = async () => {
+    const [row] = await t.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM booking) AS bookings, (SELECT count(*)::int FROM patient) AS patients,
+              (SELECT coalesce(sum(booked_count), 0)::int FROM slot) AS places,
+              (SELECT count(*)::int FROM idempotency_key) AS keys`,
+    );
+    return row;
+  };
+
+  describe('POST /api/v1/bookings', () => {
+    it('takes a place and answers the booking with a manage token shown once', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 2 });
+      const body = bookingBody(
+        slot.id,
+        { email: 'Anna.Jansen@Example.NL', phone: '06 1234 5678' },
+        { notes: 'wheelchair' },
+      );
+      const response = await book(body);
+      expect(response.status).toBe(201);
+      expect(response.json).toEqual({
+        id: expect.any(String),
+        reference: expect.stringMatching(/^B12-[ABCDEFGHJKMNPQRSTVWXYZ23456789]{6}$/),
+        status: 'booked',
+        slot: { id: slot.id, startsAt: slot.startsAt.toISOString(), endsAt: slot.endsAt.toISOString() },
+        patient: { firstName: 'Anna', lastName: body.patient.lastName, email: 'anna.jansen@example.nl' },
+        createdAt: expect.any(String),
+        manageToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      });
+      expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
+      const [stored] = await t.dataSource.query(
+        `SELECT b.manage_token_hash, b.notes, p.phone, p.email, p.locale FROM booking b JOIN patient p ON p.id = b.patient_id WHERE b.id = $1`,
+        [response.json.id],
+      );
+      expect(stored).toEqual({
+        manage_token_hash: createHash('sha256').update(response.json.manageToken).digest('hex'),
+        notes: 'wheelchair',
+        phone: '+31612345678',
+        email: 'anna.jansen@example.nl',
+        locale: 'en',
+      });
+    });
+
+    it('lets exactly one of 40 concurrent patients have the last place', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 1 });
+      const responses = await Promise.all(Array.from({ length: 40 }, () => book(bookingBody(slot.id))));
+      expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+      const refused = responses.filter((r) => r.status !== 201);
+      expect(refused).toHaveLength(39);
+      for (const r of refused) expect(expectProblem(r, 409).type).toMatch(/slot-full$/);
+      expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
+    });
+
+    it('gives a five-place slot to exactly five of 60 concurrent patients', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 5 });
+      const responses = await Promise.all(Array.from({ length: 60 }, () => book(bookingBody(slot.id))));
+      expect(responses.filter((r) => r.status === 201)).toHaveLength(5);
+      expect(responses.filter((r) => r.status === 409)).toHaveLength(55);
+      expect(await counts(slot.id)).toEqual({ bookedCount: 5, booked: 5 });
+    });
+
+    it('finds the same patient again by email (any case) and date of birth, updating name and phone', async () => {
+      const [a, b] = [
+        await newSlot(t.dataSource, { capacity: 3 }),
+        await newSlot(t.dataSource, { capacity: 3 }),
+      ];
+      const patient = { email: 'Same.Person@example.nl', dateOfBirth: '1975-01-02', firstName: 'Piet' };
+      expect((await book(bookingBody(a.id, patient))).status).toBe(201);
+      const twice = await book(bookingBody(a.id, { ...patient, email: 'SAME.PERSON@EXAMPLE.NL' }));
+      expect(expectProblem(twice, 409).type).toMatch(/already-booked$/);
+      const other = await book(
+        bookingBody(b.id, { ...patient, firstName: 'Pieter', phone: '+31 20 123 4567' }),
+      );
+      expect(other.status).toBe(201);
+      const rows = await t.dataSource.query(
+        `SELECT first_name, phone FROM patient WHERE email = 'same.person@example.nl'`,
+      );
+      expect(rows).toEqual([{ first_name: 'Pieter', phone: '+31201234567' }]);
+      expect(await counts(a.id)).toEqual({ bookedCount: 1, booked: 1 });
+    });
+
+    it('does not duplicate a patient who books twice at the same moment', async () => {
+      const slots = [
+        await newSlot(t.dataSource, { capacity: 2 }),
+        await newSlot(t.dataSource, { capacity: 2 }),
+      ];
+      const patient = { email: 'twin.click@example.nl', dateOfBirth: '1990-09-09' };
+      const responses = await Promise.all(slots.map((s) => book(bookingBody(s.id, patient))));
+      expect(responses.map((r) => r.status)).toEqual([201, 201]);
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM patient WHERE email = 'twin.click@example.nl'`,
+      );
+      expect(n).toBe(1);
+    });
+
+    it('takes the language from Accept-Language unless locale is given', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 3 });
+      const dutch = await book(bookingBody(slot.id), { 'accept-language': 'nl-NL,nl;q=0.9,en;q=0.8' });
+      const english = await book(bookingBody(slot.id, {}, { locale: 'en' }), { 'accept-language': 'nl' });
+      const locales = await t.dataSource.query(
+        `SELECT p.locale FROM booking b JOIN patient p ON p.id = b.patient_id WHERE b.id = ANY($1) ORDER BY b.created_at`,
+        [[dutch.json.id, english.json.id]],
+      );
+      expect(locales.map((r: { locale: string }) => r.locale)).toEqual(['nl', 'en']);
+    });
+
+    it.each([
+      ['full', { capacity: 1, bookedCount: 1 }, 409, /slot-full$/, /fully booked/],
+      ['closed', { status: 'closed' as const }, 409, /slot-closed$/, /closed/],
+      ['cancelled', { status: 'cancelled' as const }, 409, /slot-cancelled$/, /cancelled/],
+      ['past', { startsAt: daysFromNow(-1) }, 409, /slot-past$/, /already started/],
+      [
+        'too soon',
+        { startsAt: new Date(Math.ceil((Date.now() + 30 * 60_000) / 60_000) * 60_000) },
+        409,
+        /slot-too-soon$/,
+        /too soon/,
+      ],
+    ])('refuses a %s slot with %s, changing nothing', async (_label, slot, status, type, detail) => {
+      const { id } = await newSlot(t.dataSource, slot);
+      const before = await tableCounts();
+      const problem = expectProblem(await book(bookingBody(id)), status);
+      expect(problem.type).toMatch(type);
+      expect(problem.detail).toMatch(detail);
+      expect(await tableCounts()).toEqual(before);
+    });
+
+    it('answers 404 for an unknown slot', async () => {
+      expectProblem(await book(bookingBody('4a0e2b1c-0000-4000-8000-000000000000')), 404);
+    });
+
+    describe('validation', () => {
+      let slotId: string;
+      beforeAll(async () => {
+        slotId = (await newSlot(t.dataSource, { capacity: 50 })).id;
+      });
+      const cases: [string, (body: ReturnType<typeof bookingBody>) => unknown, string][] = [
+        ['no slotId', ({ slotId: _s, ...rest }) => rest, 'slotId'],
+        ['slotId not a UUID', (b) => ({ ...b, slotId: 'slot-1' }), 'slotId'],
+        ['no patient', ({ patient: _p, ...rest }) => rest, 'patient'],
+        ['patient not an object', (b) => ({ ...b, patient: 'Anna' }), 'patient'],
+        [
+          'empty first name',
+          (b) => ({ ...b, patient: { ...b.patient, firstName: '   ' } }),
+          'patient.firstName',
+        ],
+        [
+          'first name of 101 characters',
+          (b) => ({ ...b, patient: { ...b.patient, firstName: 'a'.repeat(101) } }),
+          'patient.firstName',
+        ],
+        [
+          'last name a number',
+          (b) => ({ ...b, patient: { ...b.patient, lastName: 42 } }),
+          'patient.lastName',
+        ],
+        ['bad email', (b) => ({ ...b, patient: { ...b.patient, email: 'anna@' } }), 'patient.email'],
+        [
+          'phone that does not parse',
+          (b) => ({ ...b, patient: { ...b.patient, phone: '12' } }),
+          'patient.phone',
+        ],
+        ['phone of letters', (b) => ({ ...b, patient: { ...b.patient, phone: 'call me' } }), 'patient.phone'],
+        [
+          'date of birth in the future',
+          (b) => ({ ...b, patient: { ...b.patient, dateOfBirth: '2999-01-01' } }),
+          'patient.dateOfBirth',
+        ],
+        [
+          'date of birth before 1900',
+          (b) => ({ ...b, patient: { ...b.patient, dateOfBirth: '1899-12-31' } }),
+          'patient.dateOfBirth',
+        ],
+        [
+          'date of birth not a date',
+          (b) => ({ ...b, patient: { ...b.patient, dateOfBirth: '1980-02-30' } }),
+          'patient.dateOfBirth',
+        ],
+        ['notes of 501 characters', (b) => ({ ...b, notes: 'x'.repeat(501) }), 'notes'],
+        ['locale de', (b) => ({ ...b, locale: 'de' }), 'locale'],
+        ['unknown field', (b) => ({ ...b, insurance: 'AB123' }), 'insurance'],
+        [
+          'unknown patient field',
+          (b) => ({ ...b, patient: { ...b.patient, bsn: '123456782' } }),
+          'patient.bsn',
+        ],
+      ];
+      it.each(cases)(
+        'refuses %s with a 400 naming the field, changing nothing',
+        async (_label, change, field) => {
+          const before = await tableCounts();
+          const problem = expectProblem(await book(change(bookingBody(slotId))), 400);
+          expect(problem.errors!.map((e) => e.field)).toContain(field);
+          expect(await tableCounts()).toEqual(before);
+        },
+      );
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('answers a replay with the first answer, without a second booking', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 5 });
+      const body = bookingBody(slot.id);
+      const first = await book(body, { 'idempotency-key': 'retry-1' });
+      const replay = await book(body, { 'idempotency-key': 'retry-1' });
+      expect(first.status).toBe(201);
+      expect(replay.status).toBe(201);
+      expect(replay.json).toEqual(first.json);
+      expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
+      const [stored] = await t.dataSource.query(`SELECT response FROM idempotency_key WHERE key = 'retry-1'`);
+      expect(stored.response).not.toContain(first.json.manageToken);
+      expect(stored.response).not.toContain(body.patient.email);
+    });
+
+    it('refuses the same key with another body (422)', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 5 });
+      expect((await book(bookingBody(slot.id), { 'idempotency-key': 'retry-2' })).status).toBe(201);
+      expectProblem(await book(bookingBody(slot.id), { 'idempotency-key': 'retry-2' }), 422);
+      expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
+    });
+
+    it('makes one booking from 20 concurrent requests with one key; every answer is that one or 409', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 10 });
+      const body = bookingBody(slot.id);
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => book(body, { 'idempotency-key': 'burst-1' })),
+      );
+      const created = responses.filter((r) => r.status === 201);
+      expect(created.length).toBeGreaterThanOrEqual(1);
+      for (const r of created) expect(r.json).toEqual(created[0].json);
+      for (const r of responses.filter((r) => r.status !== 201)) {
+        expect(expectProblem(r, 409).type).toMatch(/idempotency-key-in-flight$/);
+      }
+      expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
+    });
+
+    it('keeps no answer for a failed request, so a retry runs afresh', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 1, status: 'closed' });
+      const body = bookingBody(slot.id);
+      expectProblem(await book(body, { 'idempotency-key': 'closed-then-open' }), 409);
+      await t.dataSource.query(`UPDATE slot SET status = 'open' WHERE id = $1`, [slot.id]);
+      expect((await book(body, { 'idempotency-key': 'closed-then-open' })).status).toBe(201);
+    });
+
+    it('refuses a key over 255 characters', async () => {
+      const slot = await newSlot(t.dataSource);
+      const problem = expectProblem(
+        await book(bookingBody(slot.id), { 'idempotency-key': 'k'.repeat(256) }),
+        400,
+      );
+      expect(problem.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+    });
+  });
+
+  describe('managing a booking with its reference and token', () => {
+    const bookOne = async (slot?: { capacity?: number; startsAt?: Date }) => {
+      const { id } = await newSlot(t.dataSource, { capacity: 3, ...slot });
+      const response = await book(bookingBody(id));
+      expect(response.status).toBe(201);
+      return {
+        slotId: id,
+        reference: response.json.reference as string,
+        token: response.json.manageToken as string,
+        id: response.json.id,
+      };
+    };
+    const manage = (method: 'GET' | 'POST', path: string, token?: string, body?: unknown) =>
+      t.http.request(method, `/api/v1/bookings/${path}`, body, {
+        headers: token === undefined ? {} : { 'x-booking-token': token },
+      });
+
+    it('shows the booking to the holder of the token, and only to them', async () => {
+      const mine = await bookOne();
+      const other = await bookOne();
+      const view = await manage('GET', mine.reference, mine.token);
+      expect(view.status).toBe(200);
+      expect(view.json).toMatchObject({
+        id: mine.id,
+        reference: mine.reference,
+        status: 'booked',
+        slot: { id: mine.slotId },
+      });
+      expect(view.json).not.toHaveProperty('manageToken');
+      expect(view.text).not.toContain(createHash('sha256').update(mine.token).digest('hex'));
+      expect((await manage('GET', mine.reference.toLowerCase(), mine.token)).status).toBe(200);
+
+      const misses: HttpResponse[] = [
+        await manage('GET', mine.reference, 'wrong-token'),
+        await manage('GET', mine.reference),
+        await manage('GET', mine.reference, other.token),
+        await manage('GET', 'B12-ZZZZZZ', mine.token),
+        await manage('GET', 'not-a-reference', mine.token),
+        await manage('GET', mine.id, mine.token),
+      ];
+      const problems = misses.map((r) => expectProblem(r, 404));
+      for (const problem of problems) expect(problem).toEqual(problems[0]);
+    });
+
+    it('cancels once, freeing the place; a second cancel is 409', async () => {
+      const mine = await bookOne();
+      const cancelled = await manage('POST', `${mine.reference}/cancel`, mine.token, {
+        reason: 'feeling better',
+      });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.json.status).toBe('cancelled');
+      expect(await counts(mine.slotId)).toEqual({ bookedCount: 0, booked: 0 });
+      const [row] = await t.dataSource.query(
+        `SELECT cancelled_by, cancel_reason, cancelled_at FROM booking WHERE id = $1`,
+        [mine.id],
+      );
+      expect(row).toMatchObject({
+        cancelled_by: 'patient',
+        cancel_reason: 'feeling better',
+        cancelled_at: expect.any(Date),
+      });
+      expect(expectProblem(await manage('POST', `${mine.reference}/cancel`, mine.token), 409).detail).toMatch(
+        /cancelled/,
+      );
+      expectProblem(await manage('POST', `${mine.reference}/cancel`, 'wrong'), 404);
+    });
+
+    it('refuses to cancel or reschedule within the deadline ("call the clinic")', async () => {
+      const soon = await bookOne({
+        startsAt: new Date(Math.ceil((Date.now() + 5 * 3600_000) / 60_000) * 60_000),
+      });
+      const elsewhere = await newSlot(t.dataSource);
+      const cancel = expectProblem(await manage('POST', `${soon.reference}/cancel`, soon.token), 409);
+      expect(cancel.detail).toMatch(/24 hours.*call the clinic/i);
+      expectProblem(
+        await manage('POST', `${soon.reference}/reschedule`, soon.token, { slotId: elsewhere.id }),
+        409,
+      );
+      expect(await counts(soon.slotId)).toEqual({ bookedCount: 1, booked: 1 });
+    });
+
+    it('reschedules: takes the new place, frees the old, keeps reference and token', async () => {
+      const mine = await bookOne();
+      const next = await newSlot(t.dataSource, { capacity: 1 });
+      const moved = await manage('POST', `${mine.reference}/reschedule`, mine.token, { slotId: next.id });
+      expect(moved.status).toBe(200);
+      expect(moved.json).toMatchObject({
+        reference: mine.reference,
+        status: 'booked',
+        slot: { id: next.id, startsAt: next.startsAt.toISOString() },
+      });
+      expect(await counts(mine.slotId)).toEqual({ bookedCount: 0, booked: 0 });
+      expect(await counts(next.id)).toEqual({ bookedCount: 1, booked: 1 });
+      expect((await manage('GET', mine.reference, mine.token)).json.slot.id).toBe(next.id);
+    });
+
+    it('changes nothing when the new slot cannot be had', async () => {
+      const mine = await bookOne();
+      const full = await newSlot(t.dataSource, { capacity: 1, bookedCount: 1 });
+      const problem = expectProblem(
+        await manage('POST', `${mine.reference}/reschedule`, mine.token, { slotId: full.id }),
+        409,
+      );
+      expect(problem.type).toMatch(/slot-full$/);
+      expectProblem(
+        await manage('POST', `${mine.reference}/reschedule`, mine.token, { slotId: mine.slotId }),
+        409,
+      );
+      expectProblem(
+        await manage('POST', `${mine.reference}/reschedule`, mine.token, {
+          slotId: '4a0e2b1c-0000-4000-8000-000000000000',
+        }),
+        404,
+      );
+      expectProblem(await manage('POST', `${mine.reference}/reschedule`, mine.token, { slotId: 'x' }), 400);
+      expect(await counts(mine.slotId)).toEqual({ bookedCount: 1, booked: 1 });
+      expect(await counts(full.id)).toEqual({ bookedCount: 1, booked: 0 });
+    });
+
+    it('keeps counts exact under concurrent cancels and reschedules of one booking', async () => {
+      const mine = await bookOne();
+      const targets = [
+        await newSlot(t.dataSource, { capacity: 2 }),
+        await newSlot(t.dataSource, { capacity: 2 }),
+      ];
+      const responses = await Promise.all([
+        ...Array.from({ length: 5 }, () => manage('POST', `${mine.reference}/cancel`, mine.token)),
+        ...targets.flatMap((target) =>
+          Array.from({ length: 3 }, () =>
+            manage('POST', `${mine.reference}/reschedule`, mine.token, { slotId: target.id }),
+          ),
+        ),
+      ]);
+      for (const r of responses) expect([200, 409]).toContain(r.status);
+      const all = [mine.slotId, ...targets.map((s) => s.id)];
+      let total = 0;
+      for (const id of all) {
+        const c = await counts(id);
+        expect(c.bookedCount).toBe(c.booked);
+        total += c.bookedCount;
+      }
+      const [{ status }] = await t.dataSource.query(`SELECT status FROM booking WHERE id = $1`, [mine.id]);
+      expect(total).toBe(status === 'booked' ? 1 : 0);
+    });
+  });
+});
+
+describe('rate limiting of public endpoints', () => {
+  it('answers 429 with Retry-After past RATE_LIMIT_PER_MINUTE per address; staff endpoints are not limited', async () => {
+    const t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await t.http.get('/api/v1/slots')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await t.http.get('/api/v1/bookings/B12-AAAAAA', {
+        headers: { 'x-forwarded-for': '198.51.100.1' },
+      });
+      expectProblem(limited, 429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expectProblem(await t.http.get('/api/v1/admin/slots'), 401);
+    } finally {
+      await t.close();
+    }
+  });
+});
