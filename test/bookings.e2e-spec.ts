@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { IdempotencyService } from '../src/bookings/idempotency.service';
 import { startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
 import { expectProblem, HttpResponse } from './support/http';
@@ -262,6 +263,32 @@ describe('booking a B12 assessment', () => {
       expectProblem(await book(body, { 'idempotency-key': 'closed-then-open' }), 409);
       await t.dataSource.query(`UPDATE slot SET status = 'open' WHERE id = $1`, [slot.id]);
       expect((await book(body, { 'idempotency-key': 'closed-then-open' })).status).toBe(201);
+    });
+
+    it('forgets answers after 24 hours: the key then starts afresh, and the purge removes old rows', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 5 });
+      expect((await book(bookingBody(slot.id), { 'idempotency-key': 'old-key' })).status).toBe(201);
+      await t.dataSource.query(
+        `UPDATE idempotency_key SET created_at = now() - interval '25 hours' WHERE key = 'old-key'`,
+      );
+      expect((await book(bookingBody(slot.id), { 'idempotency-key': 'old-key' })).status).toBe(201);
+      expect(await counts(slot.id)).toEqual({ bookedCount: 2, booked: 2 });
+      await t.dataSource.query(
+        `UPDATE idempotency_key SET created_at = now() - interval '25 hours' WHERE key = 'old-key'`,
+      );
+      expect(await t.app.get(IdempotencyService).purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await t.dataSource.query(`SELECT key FROM idempotency_key WHERE key = 'old-key'`)).toEqual([]);
+    });
+
+    it('takes over a key whose first request died mid-way (in flight for over two minutes)', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 5 });
+      const body = bookingBody(slot.id);
+      const hash = t.app.get(IdempotencyService).hashRequest(body);
+      await t.dataSource.query(
+        `INSERT INTO idempotency_key (key, request_hash, created_at) VALUES ('orphan', $1, now() - interval '3 minutes')`,
+        [hash],
+      );
+      expect((await book(body, { 'idempotency-key': 'orphan' })).status).toBe(201);
     });
 
     it('refuses a key over 255 characters', async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,6 +10,7 @@ import { APP_SECRET } from '../config/app-secret';
 const ABANDONED_AFTER = '2 minutes';
 /** Completed answers are kept this long. */
 const KEPT_FOR = '24 hours';
+const PURGE_EVERY_MS = 3600_000;
 
 export class IdempotencyKeyReusedError extends DomainError {
   readonly kind = 'unprocessable';
@@ -24,11 +25,12 @@ export class IdempotencyKeyReusedError extends DomainError {
 
 export type Claim = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: unknown };
 
-/** JSON with object keys sorted, so that `{a,b}` and `{b,a}` hash alike. */
+/** JSON with object keys sorted (and undefined ones left out, as JSON does), so that `{a,b}` and `{b,a}` hash alike. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
       .sort()
       .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
       .join(',')}}`;
@@ -43,14 +45,30 @@ function canonical(value: unknown): string {
  * fails releases its claim, since only a completed booking's answer is kept.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IdempotencyService.name);
   private readonly key: Buffer;
+  private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_SECRET) secret: string,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', secret, 'clinic-booking', 'idempotency-response', 32));
+  }
+
+  /** Stored answers hold personal data: forget them hourly once they are past 24 hours. */
+  onApplicationBootstrap(): void {
+    this.purgeTimer = setInterval(() => {
+      this.purgeExpired().catch((error: Error) =>
+        this.logger.warn({ err: error.message }, 'purging expired keys failed'),
+      );
+    }, PURGE_EVERY_MS);
+    this.purgeTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.purgeTimer);
   }
 
   hashRequest(body: unknown): string {
