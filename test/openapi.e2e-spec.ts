@@ -44,6 +44,8 @@ describe('OpenAPI document', () => {
         'GET /api/v1/bookings/{reference}',
         'POST /api/v1/bookings/{reference}/cancel',
         'POST /api/v1/bookings/{reference}/reschedule',
+        'GET /api/v1/admin/notifications',
+        'POST /api/v1/admin/notifications/{id}/retry',
       ].sort(),
     );
   });

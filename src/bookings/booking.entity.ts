@@ -65,6 +65,10 @@ export class Booking {
   @Column({ name: 'cancelled_by', type: 'varchar', length: 10, nullable: true })
   cancelledBy: 'patient' | 'staff' | null;
 
+  /** SEQUENCE of the booking's calendar event: goes up with each reschedule or cancellation. */
+  @Column({ name: 'ics_sequence', type: 'integer', default: 0 })
+  icsSequence: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { PatientsModule } from '../patients/patients.module';
 import { SlotsModule } from '../slots/slots.module';
 import { Booking } from './booking.entity';
@@ -9,7 +10,12 @@ import { IdempotencyKey } from './idempotency-key.entity';
 import { IdempotencyService } from './idempotency.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Booking, IdempotencyKey]), SlotsModule, PatientsModule],
+  imports: [
+    TypeOrmModule.forFeature([Booking, IdempotencyKey]),
+    SlotsModule,
+    PatientsModule,
+    NotificationsModule,
+  ],
   controllers: [BookingsController],
   providers: [BookingsService, IdempotencyService],
   exports: [BookingsService],

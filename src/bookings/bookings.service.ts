@@ -11,17 +11,22 @@ import { hashToken, newManageToken, newReference, REFERENCE_PATTERN } from './bo
 import { normalisePhone, type CreateBookingDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto, BookingView, toBookingDto } from './dto/booking.dto';
 import { IdempotencyService } from './idempotency.service';
+import { OutboxService } from '../notifications/outbox.service';
 
 const BOOKING_VIEW = `
   SELECT b.id, b.reference, b.status, b.slot_id AS "slotId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
-         p.first_name AS "firstName", p.last_name AS "lastName", p.email, b.created_at AS "createdAt",
-         b.manage_token_hash AS "manageTokenHash"
+         p.first_name AS "firstName", p.last_name AS "lastName", p.email, p.locale, b.created_at AS "createdAt",
+         b.manage_token_hash AS "manageTokenHash", b.ics_sequence AS "sequence"
   FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
 
-type ManagedBooking = BookingView & { manageTokenHash: string };
+type ManagedBooking = BookingView & { manageTokenHash: string; locale: 'en' | 'nl'; sequence: number };
 
 /** Compared against when no booking matches, so that a miss costs what a wrong token costs. */
 const NO_BOOKING_HASH = hashToken('no booking has this token');
+
+function slotFacts(slot: { id: string; startsAt: Date; endsAt: Date }) {
+  return { slotId: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt };
+}
 
 /** Thrown inside a transaction to roll it back when no place could be taken. */
 class NoPlace extends Error {
@@ -42,6 +47,7 @@ export class BookingsService {
     private readonly slots: SlotsService,
     private readonly patients: PatientsService,
     private readonly idempotency: IdempotencyService,
+    private readonly outbox: OutboxService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -95,9 +101,16 @@ export class BookingsService {
           }),
           manageToken: token,
         };
+        await this.outbox.booked(
+          manager,
+          { ...slotFacts(slot), id, reference, ...details, sequence: 0 },
+          token,
+          now,
+        );
         if (key) await this.idempotency.complete(manager, key, 201, created);
         return created;
       });
+      this.outbox.afterCommit();
       return { statusCode: 201, body };
     } catch (error) {
       if (key) await this.idempotency.release(key);
@@ -112,18 +125,21 @@ export class BookingsService {
 
   /** The patient cancels: the place is freed in the same transaction. */
   async cancel(reference: string, token: string | undefined, reason: string | undefined, now = new Date()) {
-    return this.dataSource.transaction(async (manager) => {
+    const cancelled = await this.dataSource.transaction(async (manager) => {
       const booking = await this.lockManaged(manager, reference, token, []);
       this.assertChangeable(booking, now);
       await manager.query(
         `UPDATE booking SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancelled_by = 'patient',
-           updated_at = now()
+           ics_sequence = ics_sequence + 1, updated_at = now()
          WHERE id = $1`,
         [booking.id, reason ?? null],
       );
       await this.slots.releasePlace(manager, booking.slotId);
+      await this.outbox.cancelled(manager, { ...booking, sequence: booking.sequence + 1 }, reason);
       return toBookingDto({ ...booking, status: 'cancelled' });
     });
+    this.outbox.afterCommit();
+    return cancelled;
   }
 
   /**
@@ -132,20 +148,25 @@ export class BookingsService {
    */
   async reschedule(reference: string, token: string | undefined, slotId: string, now = new Date()) {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const moved = await this.dataSource.transaction(async (manager) => {
         const booking = await this.lockManaged(manager, reference, token, [slotId]);
         this.assertChangeable(booking, now);
         if (booking.slotId === slotId)
           throw new ConflictError('same-slot', 'The booking is already in this slot.');
         const slot = await this.slots.takePlace(manager, slotId, now);
         if (!slot) throw new NoPlace(slotId);
-        await manager.query(`UPDATE booking SET slot_id = $2, updated_at = now() WHERE id = $1`, [
-          booking.id,
-          slotId,
-        ]);
+        await manager.query(
+          `UPDATE booking SET slot_id = $2, ics_sequence = ics_sequence + 1, updated_at = now() WHERE id = $1`,
+          [booking.id, slotId],
+        );
         await this.slots.releasePlace(manager, booking.slotId);
-        return toBookingDto({ ...booking, slotId, startsAt: slot.startsAt, endsAt: slot.endsAt });
+        const moved = { ...booking, ...slotFacts(slot), sequence: booking.sequence + 1 };
+        // The token was checked against the booking by lockManaged; the new emails link with it.
+        await this.outbox.rescheduled(manager, moved, booking.startsAt, token!, now);
+        return toBookingDto(moved);
       });
+      this.outbox.afterCommit();
+      return moved;
     } catch (error) {
       if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
       throw error;

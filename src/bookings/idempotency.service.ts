@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, DomainError } from '../common/domain-error';
+import { SecretBox } from '../common/secret-box';
 import { updateReturning } from '../common/sql';
 import { APP_SECRET } from '../config/app-secret';
 
@@ -47,14 +48,14 @@ function canonical(value: unknown): string {
 @Injectable()
 export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IdempotencyService.name);
-  private readonly key: Buffer;
+  private readonly box: SecretBox;
   private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_SECRET) secret: string,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'clinic-booking', 'idempotency-response', 32));
+    this.box = new SecretBox(secret, 'idempotency-response');
   }
 
   /** Stored answers hold personal data: forget them hourly once they are past 24 hours. */
@@ -98,14 +99,14 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
         'A request with this Idempotency-Key is still being processed. Retry in a moment.',
       );
     }
-    return { kind: 'replay', statusCode: row.status_code, body: this.decrypt(row.response) };
+    return { kind: 'replay', statusCode: row.status_code, body: JSON.parse(this.box.open(row.response)) };
   }
 
   /** Records the answer, inside the transaction that made the booking. */
   async complete(manager: EntityManager, key: string, statusCode: number, body: unknown): Promise<void> {
     await manager.query(
       `UPDATE idempotency_key SET status_code = $2, response = $3, completed_at = now() WHERE key = $1`,
-      [key, statusCode, this.encrypt(body)],
+      [key, statusCode, this.box.seal(JSON.stringify(body))],
     );
   }
 
@@ -122,19 +123,5 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
       [],
     );
     return purged.length;
-  }
-
-  private encrypt(body: unknown): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const data = Buffer.concat([cipher.update(JSON.stringify(body), 'utf8'), cipher.final()]);
-    return [iv, cipher.getAuthTag(), data].map((part) => part.toString('base64url')).join('.');
-  }
-
-  private decrypt(stored: string): unknown {
-    const [iv, tag, data] = stored.split('.').map((part) => Buffer.from(part, 'base64url'));
-    const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
-    decipher.setAuthTag(tag);
-    return JSON.parse(Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8'));
   }
 }

@@ -1,0 +1,164 @@
+import ICAL from 'ical.js';
+import { EmailComposer, EmailToCompose, formatWhen } from './composer';
+
+const composer = new EmailComposer({
+  clinicName: 'Gold City Medical Center',
+  clinicTimezone: 'Europe/Amsterdam',
+  publicBaseUrl: 'https://book.clinic.example',
+  cancellationDeadlineHours: 24,
+  mailFrom: 'Gold City Medical Center <bookings@clinic.example>',
+});
+
+const email = (overrides: Partial<EmailToCompose> = {}): EmailToCompose => ({
+  notificationId: 'n-1',
+  bookingId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+  kind: 'booking_confirmed',
+  locale: 'en',
+  recipient: 'anna@example.nl',
+  token: 'tok_EN-123',
+  payload: {
+    reference: 'B12-7KQ4M9',
+    slotId: 's-1',
+    startsAt: '2027-03-09T09:00:00.000Z',
+    endsAt: '2027-03-09T09:30:00.000Z',
+    firstName: 'Anna',
+    lastName: 'de Vries',
+    sequence: 0,
+  },
+  ...overrides,
+});
+
+function parseInvite(content: string) {
+  const calendar = new ICAL.Component(ICAL.parse(content));
+  const event = calendar.getFirstSubcomponent('vevent')!;
+  return {
+    method: calendar.getFirstPropertyValue('method'),
+    uid: event.getFirstPropertyValue('uid'),
+    sequence: event.getFirstPropertyValue('sequence'),
+    status: event.getFirstPropertyValue('status'),
+    start: (event.getFirstPropertyValue('dtstart') as ICAL.Time).toJSDate().toISOString(),
+    end: (event.getFirstPropertyValue('dtend') as ICAL.Time).toJSDate().toISOString(),
+  };
+}
+
+describe('formatWhen', () => {
+  it('writes clinic wall-clock time in the patient’s language, winter and summer', () => {
+    expect(formatWhen('2027-03-09T09:00:00Z', 'Europe/Amsterdam', 'nl')).toBe(
+      'dinsdag 9 maart 2027 om 10:00',
+    );
+    expect(formatWhen('2027-03-09T09:00:00Z', 'Europe/Amsterdam', 'en')).toBe(
+      'Tuesday 9 March 2027 at 10:00',
+    );
+    expect(formatWhen('2027-07-06T08:00:00Z', 'Europe/Amsterdam', 'nl')).toBe('dinsdag 6 juli 2027 om 10:00');
+  });
+});
+
+describe('EmailComposer', () => {
+  it('writes the confirmation in English with time, reference, what to bring and the manage link', () => {
+    const { subject, text, html } = composer.compose(email());
+    expect(subject).toBe('Your B12 assessment is booked: Tuesday 9 March 2027 at 10:00 (B12-7KQ4M9)');
+    // HTML escapes "=" in the link as &#x3D; (still the same link to a browser).
+    for (const part of [text, html.replaceAll('&#x3D;', '=')]) {
+      expect(part).toContain('Gold City Medical Center');
+      expect(part).toContain('B12-7KQ4M9');
+      expect(part).toMatch(/methylmalonic acid \(MMA\), homocysteine and a full blood count/);
+      expect(part).toMatch(/metformin/);
+      expect(part).toContain('https://book.clinic.example/manage/B12-7KQ4M9#token=tok_EN-123');
+    }
+    expect(text).not.toMatch(/<p>|&amp;/);
+  });
+
+  it('writes it in Dutch for a Dutch patient', () => {
+    const { subject, text, html } = composer.compose(email({ locale: 'nl' }));
+    expect(subject).toBe('Uw B12-onderzoek is geboekt: dinsdag 9 maart 2027 om 10:00 (B12-7KQ4M9)');
+    expect(text).toContain('Beste Anna de Vries');
+    expect(text).toContain('methylmalonzuur (MMA)');
+    expect(html).toContain('lang="nl"');
+  });
+
+  it('escapes what a patient typed in HTML, and keeps it as typed in text', () => {
+    const payload = {
+      ...email().payload,
+      firstName: '<script>alert(1)</script>',
+      lastName: 'O\'Brien & "Co"',
+    };
+    const { html, text } = composer.compose(email({ payload }));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('O&#x27;Brien &amp; &quot;Co&quot;');
+    expect(text).toContain('<script>alert(1)</script> O\'Brien & "Co"');
+  });
+
+  it('attaches a REQUEST invite with one UID per booking that a calendar parser reads', () => {
+    const { invite } = composer.compose(email());
+    expect(invite!.method).toBe('REQUEST');
+    expect(parseInvite(invite!.content)).toEqual({
+      method: 'REQUEST',
+      uid: '0f8fad5b-d9cb-469f-a165-70867728950e@clinic-booking',
+      sequence: 0,
+      status: 'CONFIRMED',
+      start: '2027-03-09T09:00:00.000Z',
+      end: '2027-03-09T09:30:00.000Z',
+    });
+  });
+
+  it('cancels with METHOD:CANCEL, the same UID and a higher SEQUENCE, and no manage link', () => {
+    const cancelled = composer.compose(
+      email({
+        kind: 'booking_cancelled',
+        token: undefined,
+        payload: { ...email().payload, sequence: 1, reason: 'ill' },
+      }),
+    );
+    expect(parseInvite(cancelled.invite!.content)).toMatchObject({
+      method: 'CANCEL',
+      uid: '0f8fad5b-d9cb-469f-a165-70867728950e@clinic-booking',
+      sequence: 1,
+      status: 'CANCELLED',
+    });
+    expect(cancelled.text).toContain('Reason: ill');
+    expect(cancelled.text).not.toContain('#token=');
+  });
+
+  it('says where a rescheduled booking moved from and to', () => {
+    const moved = composer.compose(
+      email({
+        kind: 'booking_rescheduled',
+        locale: 'nl',
+        payload: { ...email().payload, previousStartsAt: '2027-03-08T09:00:00.000Z', sequence: 1 },
+      }),
+    );
+    expect(moved.text).toContain(
+      'verzet van maandag 8 maart 2027 om 10:00 naar dinsdag 9 maart 2027 om 10:00',
+    );
+    expect(parseInvite(moved.invite!.content).sequence).toBe(1);
+  });
+
+  it('has every kind in both languages; the front-desk notice names patient, slot and reference, without invite', () => {
+    for (const locale of ['en', 'nl'] as const) {
+      for (const kind of [
+        'booking_confirmed',
+        'booking_cancelled',
+        'booking_rescheduled',
+        'reminder',
+        'slot_cancelled',
+        'staff_new_booking',
+      ] as const) {
+        const composed = composer.compose(
+          email({
+            kind,
+            locale,
+            payload: { ...email().payload, previousStartsAt: '2027-03-08T09:00:00.000Z' },
+          }),
+        );
+        expect(composed.subject).toContain('B12-7KQ4M9');
+        expect(composed.subject).toContain(locale === 'nl' ? 'maart 2027' : 'March 2027');
+        expect(composed.text).toContain('B12-7KQ4M9');
+        expect(composed.text).toMatch(/^(Dear|Beste|New|Nieuwe) /);
+      }
+    }
+    const notice = composer.compose(email({ kind: 'staff_new_booking', token: undefined }));
+    expect(notice.subject).toBe('New booking B12-7KQ4M9: Anna de Vries, Tuesday 9 March 2027 at 10:00');
+    expect(notice.invite).toBeUndefined();
+  });
+});

@@ -1,0 +1,158 @@
+import Handlebars from 'handlebars';
+import { DateTime } from 'luxon';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calendarInvite } from './calendar-invite';
+import type { NotificationKind, NotificationPayload } from './notification.entity';
+
+export type Locale = 'en' | 'nl';
+
+export interface ComposerSettings {
+  clinicName: string;
+  clinicTimezone: string;
+  publicBaseUrl: string;
+  cancellationDeadlineHours: number;
+  mailFrom: string;
+}
+
+export interface EmailToCompose {
+  notificationId: string;
+  bookingId: string | null;
+  kind: NotificationKind;
+  locale: Locale;
+  recipient: string;
+  payload: NotificationPayload;
+  /** The manage token, for the link; absent where the email has no link. */
+  token?: string;
+}
+
+export interface ComposedEmail {
+  subject: string;
+  text: string;
+  html: string;
+  invite?: { method: 'REQUEST' | 'CANCEL'; content: string };
+}
+
+const INVITES: Partial<Record<NotificationKind, 'REQUEST' | 'CANCEL'>> = {
+  booking_confirmed: 'REQUEST',
+  booking_rescheduled: 'REQUEST',
+  reminder: 'REQUEST',
+  booking_cancelled: 'CANCEL',
+  slot_cancelled: 'CANCEL',
+};
+
+const DATE_FORMATS: Record<Locale, { locale: string; format: string }> = {
+  en: { locale: 'en-GB', format: "cccc d LLLL yyyy 'at' HH:mm" },
+  nl: { locale: 'nl', format: "cccc d LLLL yyyy 'om' HH:mm" },
+};
+
+/** "dinsdag 9 maart 2027 om 10:00": the clinic's wall-clock time in the patient's language. */
+export function formatWhen(instant: string, zone: string, locale: Locale): string {
+  const { locale: intl, format } = DATE_FORMATS[locale];
+  return DateTime.fromISO(instant, { zone }).setLocale(intl).toFormat(format);
+}
+
+/** The address part of `Name <address>`. */
+export function addressOf(mailbox: string): string {
+  return /<([^>]+)>/.exec(mailbox)?.[1] ?? mailbox.trim();
+}
+
+interface Templates {
+  subject: HandlebarsTemplateDelegate;
+  text: HandlebarsTemplateDelegate;
+  html: HandlebarsTemplateDelegate;
+}
+
+/**
+ * Turns an outbox row into an email: which template, which data, which language. Templates
+ * are files (templates/<locale>/<kind>.{text,html}.hbs, the first text line being the
+ * subject); HTML is escaped by default, text is not (it is not HTML).
+ */
+export class EmailComposer {
+  private readonly templates = new Map<string, Templates>();
+  private readonly layout: HandlebarsTemplateDelegate;
+
+  constructor(
+    private readonly settings: ComposerSettings,
+    directory = join(__dirname, 'templates'),
+  ) {
+    this.layout = Handlebars.compile(readFileSync(join(directory, 'layout.html.hbs'), 'utf8'), {
+      strict: true,
+    });
+    for (const locale of ['en', 'nl'] as const) {
+      const folder = join(directory, locale);
+      const text = Handlebars.create();
+      const html = Handlebars.create();
+      text.registerPartial('prepare', readFileSync(join(folder, '_prepare.text.hbs'), 'utf8'));
+      html.registerPartial('prepare', readFileSync(join(folder, '_prepare.html.hbs'), 'utf8'));
+      for (const file of readdirSync(folder).filter((f) => f.endsWith('.text.hbs') && !f.startsWith('_'))) {
+        const kind = file.slice(0, -'.text.hbs'.length);
+        const [subjectLine, ...body] = readFileSync(join(folder, file), 'utf8').split('\n');
+        if (!subjectLine.startsWith('Subject: '))
+          throw new Error(`${locale}/${file} must start with "Subject: "`);
+        this.templates.set(`${locale}/${kind}`, {
+          subject: text.compile(subjectLine.slice('Subject: '.length), { noEscape: true }),
+          text: text.compile(body.join('\n').trimStart(), { noEscape: true }),
+          html: html.compile(readFileSync(join(folder, `${kind}.html.hbs`), 'utf8')),
+        });
+      }
+    }
+  }
+
+  compose(email: EmailToCompose): ComposedEmail {
+    const templates = this.templates.get(`${email.locale}/${email.kind}`);
+    if (!templates) throw new Error(`no template for ${email.locale}/${email.kind}`);
+    const { payload } = email;
+    const zone = this.settings.clinicTimezone;
+    const data = {
+      clinicName: this.settings.clinicName,
+      firstName: payload.firstName,
+      lastName: payload.lastName,
+      reference: payload.reference,
+      when: formatWhen(payload.startsAt, zone, email.locale),
+      previousWhen: payload.previousStartsAt
+        ? formatWhen(payload.previousStartsAt, zone, email.locale)
+        : undefined,
+      reason: payload.reason,
+      deadlineHours: this.settings.cancellationDeadlineHours,
+      // The token travels in the fragment, which browsers never send to a server (or its logs).
+      manageUrl: email.token
+        ? `${this.settings.publicBaseUrl}/manage/${payload.reference}#token=${encodeURIComponent(email.token)}`
+        : this.settings.publicBaseUrl,
+      rebookUrl: this.settings.publicBaseUrl,
+    };
+    const subject = templates.subject(data).trim();
+    const composed: ComposedEmail = {
+      subject,
+      text: templates.text(data),
+      html: this.layout({
+        locale: email.locale,
+        subject,
+        clinicName: this.settings.clinicName,
+        body: templates.html(data),
+      }),
+    };
+    const method = INVITES[email.kind];
+    if (method && email.bookingId) {
+      composed.invite = {
+        method,
+        content: calendarInvite({
+          method,
+          uid: `${email.bookingId}@clinic-booking`,
+          sequence: payload.sequence,
+          start: new Date(payload.startsAt),
+          end: new Date(payload.endsAt),
+          summary:
+            email.locale === 'nl'
+              ? `B12-onderzoek – ${this.settings.clinicName}`
+              : `B12 assessment – ${this.settings.clinicName}`,
+          description: `${payload.reference}`,
+          location: this.settings.clinicName,
+          organizer: { name: this.settings.clinicName, email: addressOf(this.settings.mailFrom) },
+          attendee: { name: `${payload.firstName} ${payload.lastName}`, email: email.recipient },
+        }),
+      };
+    }
+    return composed;
+  }
+}

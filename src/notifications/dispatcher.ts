@@ -1,0 +1,229 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { addressOf, EmailComposer } from './composer';
+import { DispatcherSignal } from './dispatcher-signal';
+import { Mailer } from './mailer';
+import type { NotificationKind, NotificationPayload } from './notification.entity';
+import { OutboxService } from './outbox.service';
+
+const BATCH_SIZE = 20;
+const SHUTDOWN_WAIT_MS = 10_000;
+const MAX_RETRY_DELAY_MS = 6 * 3600_000;
+
+interface ClaimedRow {
+  id: string;
+  bookingId: string | null;
+  kind: NotificationKind;
+  recipient: string;
+  locale: 'en' | 'nl';
+  attempts: number;
+  payload: NotificationPayload;
+  secret: string | null;
+  bookingStatus: string | null;
+  bookingSlotId: string | null;
+}
+
+/** Delay before attempt `attempts + 1`: the base doubled per attempt, plus up to 25% jitter. */
+export function retryDelayMs(baseMs: number, attempts: number, random = Math.random): number {
+  const exponential = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
+  return Math.round(exponential * (1 + 0.25 * random()));
+}
+
+/** The kinds that describe a booking's current state, and so are skipped once it changed. */
+function isStale(row: ClaimedRow): boolean {
+  if (row.kind !== 'booking_confirmed' && row.kind !== 'reminder') return false;
+  return row.bookingStatus !== 'booked' || row.bookingSlotId !== row.payload.slotId;
+}
+
+/** What an SMTP or connection failure said, without the message body. */
+function describeFailure(error: unknown): string {
+  const e = error as { code?: string; responseCode?: number; message?: string };
+  return [e.code, e.responseCode, e.message].filter(Boolean).join(' ').slice(0, 500);
+}
+
+/**
+ * Delivers the outbox. Runs in every instance: claims due rows with FOR UPDATE SKIP LOCKED
+ * under a lease (so instances never send one row at once, and a row held by a crashed
+ * instance is taken over once its lease ends), sends each, then records sent, a retry with
+ * backoff, or dead after the last attempt. Wakes every NOTIFICATION_POLL_MS, and at once when
+ * this instance commits new rows.
+ */
+@Injectable()
+export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(Dispatcher.name);
+  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly composer: EmailComposer;
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly mailer: Mailer,
+    private readonly outbox: OutboxService,
+    private readonly signal: DispatcherSignal,
+  ) {
+    this.composer = new EmailComposer(config);
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+    this.logger.log({ via: this.mailer.description }, 'dispatcher started');
+  }
+
+  /** Stops claiming, lets sends in flight finish (bounded), and gives back unsent claims. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.signal.wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.loop,
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    await this.dataSource
+      .query(
+        `UPDATE notification SET locked_until = NULL, locked_by = NULL
+         WHERE locked_by = $1 AND status IN ('pending', 'failed')`,
+        [this.instanceId],
+      )
+      .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not release claims'));
+    this.mailer.close();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.dispatchBatch();
+      } catch (error) {
+        this.logger.warn({ err: describeFailure(error) }, 'dispatch round failed; will retry');
+      }
+      if (this.running && claimed < BATCH_SIZE) await this.signal.sleep(this.config.notificationPollMs);
+    }
+  }
+
+  /** Claims and delivers one batch of due rows; answers how many it claimed. */
+  async dispatchBatch(): Promise<number> {
+    const rows = await this.claim();
+    await Promise.all(rows.map((row) => this.deliver(row)));
+    return rows.length;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const result: unknown = await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM notification
+         WHERE status IN ('pending', 'failed') AND not_before <= now()
+           AND (locked_until IS NULL OR locked_until < now())
+         ORDER BY not_before
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE notification n
+       SET locked_until = now() + make_interval(secs => $2::double precision / 1000), locked_by = $3,
+           attempts = n.attempts + 1, updated_at = now()
+       FROM due WHERE n.id = due.id
+       RETURNING n.id, n.booking_id AS "bookingId", n.kind, n.recipient, n.locale, n.attempts, n.payload, n.secret,
+         (SELECT b.status FROM booking b WHERE b.id = n.booking_id) AS "bookingStatus",
+         (SELECT b.slot_id FROM booking b WHERE b.id = n.booking_id) AS "bookingSlotId"`,
+      [BATCH_SIZE, this.config.notificationLeaseMs, this.instanceId],
+    );
+    return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as ClaimedRow[];
+  }
+
+  private async deliver(row: ClaimedRow): Promise<void> {
+    if (isStale(row)) {
+      await this.settle(row, `status = 'skipped', last_error = 'booking changed before sending'`, []);
+      return;
+    }
+    try {
+      const email = this.composer.compose({
+        notificationId: row.id,
+        bookingId: row.bookingId,
+        kind: row.kind,
+        locale: row.locale,
+        recipient: row.recipient,
+        payload: row.payload,
+        token: this.outbox.openSecret(row.secret),
+      });
+      const messageId = `<${row.id}@${addressOf(this.config.mailFrom).split('@')[1] ?? 'clinic-booking'}>`;
+      await this.mailer.send(
+        {
+          from: this.config.mailFrom,
+          to: row.recipient,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          // Stable per notification: a resend after a crash between sending and recording
+          // carries the same Message-ID, so it is recognisable as the same message.
+          messageId,
+          ...(email.invite
+            ? {
+                icalEvent: { method: email.invite.method, content: email.invite.content },
+                attachments: [
+                  {
+                    filename: email.invite.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
+                    content: email.invite.content,
+                    contentType: `text/calendar; charset=utf-8; method=${email.invite.method}`,
+                  },
+                ],
+              }
+            : {}),
+        },
+        `${row.kind}-${row.id}`,
+      );
+      await this.settle(row, `status = 'sent', sent_at = now(), message_id = $2, last_error = NULL`, [
+        messageId,
+      ]);
+    } catch (error) {
+      const reason = describeFailure(error);
+      if (row.attempts >= this.config.notificationMaxAttempts) {
+        this.logger.error(
+          { notificationId: row.id, kind: row.kind, attempts: row.attempts, reason },
+          'email is dead',
+        );
+        await this.settle(row, `status = 'dead', last_error = $2`, [reason], { keepSecret: true });
+      } else {
+        const delay = retryDelayMs(this.config.notificationRetryBaseMs, row.attempts);
+        this.logger.warn(
+          { notificationId: row.id, kind: row.kind, attempts: row.attempts, retryInMs: delay, reason },
+          'send failed',
+        );
+        await this.settle(
+          row,
+          `status = 'failed', last_error = $2, not_before = now() + make_interval(secs => $3::double precision / 1000)`,
+          [reason, delay],
+          { keepSecret: true },
+        );
+      }
+    }
+  }
+
+  /** Records the outcome, if this instance still holds the row. */
+  private async settle(
+    row: ClaimedRow,
+    assignments: string,
+    parameters: unknown[],
+    options = { keepSecret: false },
+  ) {
+    const holder = `$${parameters.length + 2}`;
+    await this.dataSource.query(
+      `UPDATE notification SET ${assignments}, locked_until = NULL, locked_by = NULL, updated_at = now()
+         ${options.keepSecret ? '' : ', secret = NULL'}
+       WHERE id = $1 AND locked_by = ${holder}`,
+      [row.id, ...parameters, this.instanceId],
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminNotificationsController } from './admin-notifications.controller';
+import { Dispatcher } from './dispatcher';
+import { DispatcherSignal } from './dispatcher-signal';
+import { Mailer } from './mailer';
+import { Notification } from './notification.entity';
+import { NotificationsService } from './notifications.service';
+import { OutboxService } from './outbox.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Notification])],
+  controllers: [AdminNotificationsController],
+  providers: [OutboxService, DispatcherSignal, Mailer, Dispatcher, NotificationsService],
+  exports: [OutboxService],
+})
+export class NotificationsModule {}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ConflictError, NotFoundError } from '../common/domain-error';
+import type { Page } from '../common/pagination.dto';
+import { updateReturning } from '../common/sql';
+import { DispatcherSignal } from './dispatcher-signal';
+import type { NotificationDto, NotificationQueryDto } from './dto/notification.dto';
+
+interface Row {
+  id: string;
+  bookingId: string | null;
+  kind: NotificationDto['kind'];
+  recipient: string;
+  locale: string;
+  status: NotificationDto['status'];
+  attempts: number;
+  notBefore: Date;
+  lastError: string | null;
+  messageId: string | null;
+  sentAt: Date | null;
+  createdAt: Date;
+}
+
+const COLUMNS = `id, booking_id AS "bookingId", kind, recipient, locale, status, attempts, not_before AS "notBefore",
+  last_error AS "lastError", message_id AS "messageId", sent_at AS "sentAt", created_at AS "createdAt"`;
+
+function toDto(row: Row): NotificationDto {
+  return {
+    ...row,
+    notBefore: row.notBefore.toISOString(),
+    sentAt: row.sentAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** The outbox as staff see it: what was sent, what is waiting, what was given up. */
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly signal: DispatcherSignal,
+  ) {}
+
+  async list(query: NotificationQueryDto): Promise<Page<NotificationDto>> {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [];
+    if (query.status?.length) {
+      parameters.push(query.status);
+      conditions.push(`status = ANY($${parameters.length})`);
+    }
+    if (query.kind?.length) {
+      parameters.push(query.kind);
+      conditions.push(`kind = ANY($${parameters.length})`);
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const n = parameters.length;
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query<Row[]>(
+        `SELECT ${COLUMNS} FROM notification ${where} ORDER BY created_at DESC, id LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...parameters, query.limit, query.offset],
+      ),
+      this.dataSource.query<{ total: number }[]>(
+        `SELECT count(*)::int AS total FROM notification ${where}`,
+        parameters,
+      ),
+    ]);
+    return { data: rows.map(toDto), total, limit: query.limit, offset: query.offset };
+  }
+
+  /** Puts a failed or dead email back in line, with a fresh set of attempts. */
+  async retry(id: string): Promise<NotificationDto> {
+    const [row] = await updateReturning<Row>(
+      this.dataSource,
+      `UPDATE notification SET status = 'pending', attempts = 0, not_before = now(), last_error = NULL,
+         locked_until = NULL, locked_by = NULL, updated_at = now()
+       WHERE id = $1 AND status IN ('failed', 'dead')
+       RETURNING ${COLUMNS}`,
+      [id],
+    );
+    if (row) {
+      this.signal.wake();
+      return toDto(row);
+    }
+    const [existing] = await this.dataSource.query<{ status: string }[]>(
+      `SELECT status FROM notification WHERE id = $1`,
+      [id],
+    );
+    if (!existing) throw new NotFoundError('There is no notification with this id.');
+    throw new ConflictError(
+      'notification-not-retryable',
+      `This notification is ${existing.status}; only failed or dead ones can be retried.`,
+    );
+  }
+}

@@ -1,0 +1,163 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { SecretBox } from '../common/secret-box';
+import { APP_SECRET } from '../config/app-secret';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { NotificationKind, NotificationPayload } from './notification.entity';
+import { DispatcherSignal } from './dispatcher-signal';
+
+/** What the outbox needs to know of a booking to write its emails. */
+export interface BookingFacts {
+  id: string;
+  reference: string;
+  slotId: string;
+  startsAt: Date;
+  endsAt: Date;
+  firstName: string;
+  lastName: string;
+  email: string;
+  locale: 'en' | 'nl';
+  /** iCalendar SEQUENCE after this change. */
+  sequence: number;
+}
+
+interface Row {
+  kind: NotificationKind;
+  recipient: string;
+  locale: 'en' | 'nl';
+  notBefore?: Date;
+  payload: NotificationPayload;
+  token?: string;
+}
+
+/**
+ * Writes emails into the outbox inside the caller's transaction, so an email exists exactly
+ * when the change that causes it commits. Call `afterCommit()` once the transaction is done to
+ * wake this instance's dispatcher (others find the rows on their next poll).
+ */
+@Injectable()
+export class OutboxService {
+  private readonly box: SecretBox;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_SECRET) secret: string,
+    private readonly signal: DispatcherSignal,
+  ) {
+    this.box = new SecretBox(secret, 'notification-token');
+  }
+
+  /** Confirmation, the reminder (when its moment is still ahead) and the front-desk notice. */
+  async booked(
+    manager: EntityManager,
+    booking: BookingFacts,
+    token: string,
+    now = new Date(),
+  ): Promise<void> {
+    const payload = this.payload(booking);
+    const rows: Row[] = [
+      { kind: 'booking_confirmed', recipient: booking.email, locale: booking.locale, payload, token },
+      ...this.reminder(booking, payload, token, now),
+    ];
+    if (this.config.frontDeskEmail) {
+      rows.push({ kind: 'staff_new_booking', recipient: this.config.frontDeskEmail, locale: 'en', payload });
+    }
+    await this.write(manager, booking.id, rows);
+  }
+
+  async cancelled(
+    manager: EntityManager,
+    booking: BookingFacts,
+    reason?: string,
+    kind: NotificationKind = 'booking_cancelled',
+  ) {
+    await this.skipPending(manager, booking.id);
+    await this.write(manager, booking.id, [
+      {
+        kind,
+        recipient: booking.email,
+        locale: booking.locale,
+        payload: { ...this.payload(booking), reason },
+      },
+    ]);
+  }
+
+  async rescheduled(
+    manager: EntityManager,
+    booking: BookingFacts,
+    previousStartsAt: Date,
+    token: string,
+    now = new Date(),
+  ): Promise<void> {
+    await this.skipPending(manager, booking.id);
+    const payload = { ...this.payload(booking), previousStartsAt: previousStartsAt.toISOString() };
+    await this.write(manager, booking.id, [
+      { kind: 'booking_rescheduled', recipient: booking.email, locale: booking.locale, payload, token },
+      ...this.reminder(booking, this.payload(booking), token, now),
+    ]);
+  }
+
+  /**
+   * The booking left its state (cancelled, moved, attended): its unsent confirmation and
+   * reminder would now be wrong, so they are skipped in the same transaction.
+   */
+  async skipPending(manager: EntityManager, bookingId: string): Promise<void> {
+    await manager.query(
+      `UPDATE notification SET status = 'skipped', secret = NULL, last_error = 'booking changed before sending',
+         updated_at = now()
+       WHERE booking_id = $1 AND kind IN ('booking_confirmed', 'reminder') AND status IN ('pending', 'failed')`,
+      [bookingId],
+    );
+  }
+
+  afterCommit(): void {
+    this.signal.wake();
+  }
+
+  private reminder(booking: BookingFacts, payload: NotificationPayload, token: string, now: Date): Row[] {
+    const due = new Date(booking.startsAt.getTime() - this.config.reminderHoursBefore * 3600_000);
+    if (due <= now) return [];
+    return [
+      { kind: 'reminder', recipient: booking.email, locale: booking.locale, notBefore: due, payload, token },
+    ];
+  }
+
+  private payload(booking: BookingFacts): NotificationPayload {
+    return {
+      reference: booking.reference,
+      slotId: booking.slotId,
+      startsAt: booking.startsAt.toISOString(),
+      endsAt: booking.endsAt.toISOString(),
+      firstName: booking.firstName,
+      lastName: booking.lastName,
+      sequence: booking.sequence,
+    };
+  }
+
+  private async write(manager: EntityManager, bookingId: string, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      values.push(
+        bookingId,
+        row.kind,
+        row.recipient,
+        row.locale,
+        row.notBefore ?? new Date(),
+        JSON.stringify(row.payload),
+        row.token ? this.box.seal(row.token) : null,
+      );
+      const n = values.length;
+      return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n})`;
+    });
+    await manager.query(
+      `INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+  }
+
+  /** The manage token sealed into a row, or undefined. */
+  openSecret(sealed: string | null): string | undefined {
+    return sealed ? this.box.open(sealed) : undefined;
+  }
+}
