@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { bookingBody, newSlot } from './support/factories';
 import { expectProblem } from './support/http';
@@ -306,6 +307,36 @@ describe('email: several dispatchers, crashes, reminders, mail drop', () => {
       ).toBe(true);
     } finally {
       await t.close();
+    }
+  });
+
+  it('on shutdown lets sends in flight finish and gives back the rows it claimed but did not send', async () => {
+    const t = await startTestApp({ ...FAST, SMTP_URL: smtp.url });
+    smtp.delayMs = 300;
+    try {
+      await insertDue(t, 60);
+      await eventually(async () => {
+        const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM notification WHERE locked_by IS NOT NULL`);
+        expect(n).toBeGreaterThan(0);
+      });
+      const url = t.config.databaseUrl!;
+      await t.close();
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT status, locked_by IS NOT NULL AS held, count(*)::int AS n FROM notification GROUP BY 1, 2 ORDER BY 1, 2`,
+        );
+        // Nothing is left held by the stopped instance; what it had started was sent.
+        expect(rows.filter((r: { held: boolean }) => r.held)).toEqual([]);
+        const sent = rows.find((r: { status: string }) => r.status === 'sent')?.n ?? 0;
+        expect(sent).toBeGreaterThan(0);
+        expect(rows.reduce((sum: number, r: { n: number }) => sum + r.n, 0)).toBe(60);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      smtp.delayMs = 0;
     }
   });
 

@@ -12,6 +12,8 @@ export type SmtpMode = 'accept' | 'refuse';
 export class TestSmtpServer {
   readonly messages: ParsedMail[] = [];
   mode: SmtpMode = 'accept';
+  /** Milliseconds to wait before answering each message (a slow mail server). */
+  delayMs = 0;
   port = 0;
   private server?: SMTPServer;
 
@@ -33,7 +35,8 @@ export class TestSmtpServer {
           return;
         }
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
             this.messages.push(mail);
             callback();
           })
