@@ -316,7 +316,9 @@ describe('email: several dispatchers, crashes, reminders, mail drop', () => {
     try {
       await insertDue(t, 60);
       await eventually(async () => {
-        const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM notification WHERE locked_by IS NOT NULL`);
+        const [{ n }] = await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM notification WHERE locked_by IS NOT NULL`,
+        );
         expect(n).toBeGreaterThan(0);
       });
       const url = t.config.databaseUrl!;
