@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type pino from 'pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JsonOnlyMiddleware } from './common/json-only.middleware';
 import { loggerParams } from './common/logging';
@@ -25,6 +26,7 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot(loggerParams(logger)),
         DatabaseModule,
         HealthModule,
+        AuditModule,
         AuthModule,
         StaffModule,
         RateLimitModule,

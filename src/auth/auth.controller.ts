@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post, Req } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -22,7 +22,11 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: 'Wrong email or password (the same answer for both)' })
   @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this account or address' })
   @ApiProblems(400)
-  login(@Body() dto: LoginDto, @Ip() address: string): Promise<LoginResponseDto> {
-    return this.auth.login(dto.email, dto.password, address);
+  login(
+    @Body() dto: LoginDto,
+    @Ip() address: string,
+    @Req() request: { id?: string },
+  ): Promise<LoginResponseDto> {
+    return this.auth.login(dto.email, dto.password, address, request.id);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { AuditService } from '../audit/audit.service';
 import { RateLimitedError, UnauthenticatedError } from '../common/domain-error';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../staff/password';
 import { Staff } from '../staff/staff.entity';
@@ -18,6 +19,7 @@ export class AuthService {
     private readonly staff: StaffService,
     private readonly jwt: JwtService,
     private readonly limiter: LoginLimiter,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -25,6 +27,7 @@ export class AuthService {
     email: string,
     password: string,
     address: string,
+    requestId?: string,
   ): Promise<{ accessToken: string; expiresIn: number }> {
     const wait = this.limiter.retryAfterSeconds(email, address);
     if (wait > 0) throw new RateLimitedError('Too many failed sign-in attempts. Try again later.', wait);
@@ -33,9 +36,24 @@ export class AuthService {
     const valid = await verifyPassword(account?.passwordHash ?? (await DUMMY_PASSWORD_HASH), password);
     if (!account || !valid) {
       this.limiter.recordFailure(email, address);
+      // The attempted email is not kept (it may be anyone's); a known account's id is.
+      await this.audit.record({
+        actorType: 'staff',
+        actorId: account?.id,
+        action: 'auth.login_failed',
+        requestId,
+      });
       throw new UnauthenticatedError('The email or password is not correct.');
     }
     this.limiter.recordSuccess(email);
+    await this.audit.record({
+      actorType: 'staff',
+      actorId: account.id,
+      action: 'auth.login',
+      recordType: 'staff',
+      recordId: account.id,
+      requestId,
+    });
     const payload: StaffTokenPayload = { sub: account.id, role: account.role };
     const accessToken = await this.jwt.signAsync(payload, { expiresIn: this.config.staffTokenTtlSeconds });
     return { accessToken, expiresIn: this.config.staffTokenTtlSeconds };

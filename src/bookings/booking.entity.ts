@@ -22,6 +22,8 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
   where: `"status" = 'booked'`,
 })
 @Index('booking_slot_idx', ['slotId'])
+@Index('booking_patient_idx', ['patientId'])
+@Index('booking_created_idx', ['createdAt'])
 @Check('booking_status_valid', `"status" IN ('booked', 'cancelled', 'attended', 'no_show')`)
 @Check('booking_cancelled_by_valid', `"cancelled_by" IS NULL OR "cancelled_by" IN ('patient', 'staff')`)
 export class Booking {

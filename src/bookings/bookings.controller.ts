@@ -10,6 +10,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Audited } from '../audit/audited';
 import { ValidationFailedError } from '../common/domain-error';
 import { ApiProblems } from '../common/problem.dto';
 import { RateLimited } from '../common/throttling';
@@ -84,6 +85,7 @@ export class BookingsController {
   @ApiNotFoundResponse({ description: 'Unknown reference or wrong token' })
   @ApiConflictResponse({ description: 'Already cancelled, or the deadline has passed' })
   @ApiProblems(400)
+  @Audited('booking.cancel', 'booking')
   cancel(
     @Param('reference') reference: string,
     @Body() dto: CancelBookingDto,
@@ -102,6 +104,7 @@ export class BookingsController {
   @ApiNotFoundResponse({ description: 'Unknown reference, wrong token, or unknown slot' })
   @ApiConflictResponse({ description: 'New slot not bookable; booking not active; deadline passed' })
   @ApiProblems(400)
+  @Audited('booking.reschedule', 'booking')
   reschedule(
     @Param('reference') reference: string,
     @Body() dto: RescheduleBookingDto,

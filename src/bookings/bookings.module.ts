@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { PatientsModule } from '../patients/patients.module';
 import { SlotsModule } from '../slots/slots.module';
+import { AdminBookingsController, AdminSlotCancellationController } from './admin-bookings.controller';
+import { AdminBookingsService } from './admin-bookings.service';
 import { Booking } from './booking.entity';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
@@ -16,8 +18,8 @@ import { IdempotencyService } from './idempotency.service';
     PatientsModule,
     NotificationsModule,
   ],
-  controllers: [BookingsController],
-  providers: [BookingsService, IdempotencyService],
+  controllers: [BookingsController, AdminBookingsController, AdminSlotCancellationController],
+  providers: [BookingsService, IdempotencyService, AdminBookingsService],
   exports: [BookingsService],
 })
 export class BookingsModule {}

@@ -13,13 +13,14 @@ import { BookingCreatedDto, BookingDto, BookingView, toBookingDto } from './dto/
 import { IdempotencyService } from './idempotency.service';
 import { OutboxService } from '../notifications/outbox.service';
 
-const BOOKING_VIEW = `
+/** A booking with its slot and patient, for the patient-facing and staff flows. */
+export const BOOKING_VIEW = `
   SELECT b.id, b.reference, b.status, b.slot_id AS "slotId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          p.first_name AS "firstName", p.last_name AS "lastName", p.email, p.locale, b.created_at AS "createdAt",
          b.manage_token_hash AS "manageTokenHash", b.ics_sequence AS "sequence"
   FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
 
-type ManagedBooking = BookingView & { manageTokenHash: string; locale: 'en' | 'nl'; sequence: number };
+export type ManagedBooking = BookingView & { manageTokenHash: string; locale: 'en' | 'nl'; sequence: number };
 
 /** Compared against when no booking matches, so that a miss costs what a wrong token costs. */
 const NO_BOOKING_HASH = hashToken('no booking has this token');

@@ -22,6 +22,10 @@ export class IdempotencyKey {
   @Column({ type: 'text', nullable: true })
   response: string | null;
 
+  /** The booking the answer describes, so that erasing a patient can find their answers. */
+  @Column({ name: 'booking_id', type: 'uuid', nullable: true })
+  bookingId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

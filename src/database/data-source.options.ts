@@ -1,7 +1,12 @@
 import { join } from 'node:path';
+import { types } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 
 const ROOT = join(__dirname, '..', '..');
+
+// A `date` (a date of birth) is a calendar date, not an instant: keep it as 'YYYY-MM-DD' instead
+// of pg's local-midnight Date, which shifts by a day in a process west of UTC.
+types.setTypeParser(types.builtins.DATE, (value) => value);
 
 /**
  * The one definition of how to reach the database, used by the app (through @nestjs/typeorm),

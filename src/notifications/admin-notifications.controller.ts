@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../audit/audited';
 import { StaffOnly } from '../auth/staff-auth.guard';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
@@ -25,6 +26,7 @@ export class AdminNotificationsController {
   @ApiOperation({ summary: 'Send a failed or dead email again' })
   @ApiOkResponse({ type: NotificationDto })
   @ApiProblems(400, 404, 409)
+  @Audited('notification.retry', 'notification')
   retry(@UuidParam() id: string): Promise<NotificationDto> {
     return this.notifications.retry(id);
   }

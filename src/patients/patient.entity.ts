@@ -19,6 +19,9 @@ export type Locale = (typeof LOCALES)[number];
 @Index('patient_email_dob_unique', ['email', 'dateOfBirth'], { unique: true })
 @Check('patient_email_lower', `"email" = lower("email")`)
 @Check('patient_locale_valid', `"locale" IN ('en', 'nl')`)
+// Trigram index over the accent-free, lower-cased names, email and phone (see the migration:
+// an expression index TypeORM cannot declare, so it leaves it alone).
+@Index('patient_search_trgm', { synchronize: false })
 export class Patient {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -41,6 +44,10 @@ export class Patient {
 
   @Column({ type: 'varchar', length: 2, default: 'en' })
   locale: Locale;
+
+  /** Set when the personal data was erased (GDPR art. 17); the row stays for statistics. */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
+  erasedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

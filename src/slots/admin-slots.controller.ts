@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../audit/audited';
 import { StaffOnly } from '../auth/staff-auth.guard';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
@@ -18,6 +19,7 @@ export class AdminSlotsController {
   @ApiOperation({ summary: 'Open one slot' })
   @ApiCreatedResponse({ type: StaffSlotDto })
   @ApiProblems(400, 409)
+  @Audited('slot.create', 'slot')
   async create(@Body() dto: CreateSlotDto): Promise<StaffSlotDto> {
     return StaffSlotDto.from(await this.slots.create(dto));
   }
@@ -32,6 +34,7 @@ export class AdminSlotsController {
   })
   @ApiCreatedResponse({ type: RotaResultDto })
   @ApiProblems(400)
+  @Audited('slot.bulk_create', 'slot', 'none')
   createRota(@Body() dto: RotaDto): Promise<RotaResultDto> {
     return this.slots.createRota(dto);
   }
@@ -49,6 +52,7 @@ export class AdminSlotsController {
   @ApiOperation({ summary: 'Change capacity (never below the bookings), open or close, or notes' })
   @ApiOkResponse({ type: StaffSlotDto })
   @ApiProblems(400, 404, 409)
+  @Audited('slot.update', 'slot')
   async update(@UuidParam() id: string, @Body() dto: UpdateSlotDto): Promise<StaffSlotDto> {
     return StaffSlotDto.from(await this.slots.update(id, dto));
   }

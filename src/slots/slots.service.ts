@@ -217,6 +217,26 @@ export class SlotsService {
     return slot;
   }
 
+  /**
+   * Cancels the slot inside the caller's transaction, giving back `released` places (its
+   * booked bookings, cancelled with it). Answers the slot, or undefined if it is unknown or
+   * already cancelled.
+   */
+  async markCancelled(
+    manager: EntityManager,
+    slotId: string,
+    released: number,
+  ): Promise<SlotRow | undefined> {
+    const [slot] = await updateReturning<SlotRow>(
+      manager,
+      `UPDATE slot SET status = 'cancelled', booked_count = booked_count - $2, updated_at = now()
+       WHERE id = $1 AND status <> 'cancelled'
+       RETURNING ${SLOT_COLUMNS}`,
+      [slotId, released],
+    );
+    return slot;
+  }
+
   /** Gives a place back, inside the caller's transaction. */
   async releasePlace(manager: EntityManager, slotId: string): Promise<void> {
     await manager.query(`UPDATE slot SET booked_count = booked_count - 1, updated_at = now() WHERE id = $1`, [

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../audit/audited';
 import { StaffOnly } from '../auth/staff-auth.guard';
 import { ApiProblems } from '../common/problem.dto';
 import { CreateStaffDto } from './dto/create-staff.dto';
@@ -17,6 +18,7 @@ export class AdminStaffController {
   @ApiOperation({ summary: 'Create a staff account (admins only)' })
   @ApiCreatedResponse({ type: StaffDto })
   @ApiProblems(400, 409)
+  @Audited('staff.create', 'staff')
   async create(@Body() dto: CreateStaffDto): Promise<StaffDto> {
     return StaffDto.from(await this.staff.create(dto));
   }

@@ -1,0 +1,123 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto';
+import { IsInstant, Optional, ToList } from '../../common/validators';
+import { BOOKING_STATUSES, type BookingStatus } from '../booking.entity';
+import { BookingSlotDto } from './booking.dto';
+
+export const BOOKING_SORTS = [
+  'startsAt',
+  '-startsAt',
+  'createdAt',
+  '-createdAt',
+  'lastName',
+  '-lastName',
+] as const;
+export type BookingSort = (typeof BOOKING_SORTS)[number];
+
+export class AdminBookingQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Slot starts at or after' })
+  @Optional()
+  @IsInstant()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Slot starts before' })
+  @Optional()
+  @IsInstant()
+  to?: string;
+
+  @ApiPropertyOptional({
+    enum: BOOKING_STATUSES,
+    isArray: true,
+    description: 'One or several, comma-separated',
+  })
+  @Optional()
+  @ToList()
+  @IsIn(BOOKING_STATUSES, { each: true, message: `must be among ${BOOKING_STATUSES.join(', ')}` })
+  status?: BookingStatus[];
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @Optional()
+  @IsUUID('all', { message: 'must be a UUID' })
+  slotId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @Optional()
+  @IsUUID('all', { message: 'must be a UUID' })
+  patientId?: string;
+
+  @ApiPropertyOptional({
+    description: 'Name, email, phone (any notation) or reference; case- and accent-insensitive',
+    maxLength: 100,
+  })
+  @Optional()
+  @MaxLength(100)
+  @IsString()
+  q?: string;
+
+  @ApiPropertyOptional({
+    enum: BOOKING_SORTS,
+    default: 'startsAt',
+    description: 'A leading - sorts descending',
+  })
+  @Optional()
+  @IsIn(BOOKING_SORTS, { message: `must be one of ${BOOKING_SORTS.join(', ')}` })
+  sort: BookingSort = 'startsAt';
+
+  @ApiPropertyOptional({
+    enum: ['json', 'csv'],
+    description: 'csv: the same rows as CSV (also with Accept: text/csv), all of them',
+  })
+  @Optional()
+  @IsIn(['json', 'csv'], { message: 'must be json or csv' })
+  format?: 'json' | 'csv';
+}
+
+export class AdminBookingPatientDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() firstName: string;
+  @ApiProperty() lastName: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ example: '+31612345678' }) phone: string;
+  @ApiProperty({ format: 'date' }) dateOfBirth: string;
+}
+
+export class AdminBookingDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() reference: string;
+  @ApiProperty({ enum: BOOKING_STATUSES }) status: BookingStatus;
+  @ApiProperty({ type: BookingSlotDto }) slot: BookingSlotDto;
+  @ApiProperty({ type: AdminBookingPatientDto }) patient: AdminBookingPatientDto;
+  @ApiProperty({ type: String, nullable: true }) notes: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) cancelledAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) cancelReason: string | null;
+  @ApiProperty({ type: String, enum: ['patient', 'staff'], nullable: true }) cancelledBy:
+    'patient' | 'staff' | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class AdminBookingPageDto {
+  @ApiProperty({ type: [AdminBookingDto] }) data: AdminBookingDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
+
+export class UpdateBookingStatusDto {
+  @ApiProperty({ enum: ['attended', 'no_show', 'cancelled'] })
+  @IsIn(['attended', 'no_show', 'cancelled'], { message: 'must be attended, no_show or cancelled' })
+  status: 'attended' | 'no_show' | 'cancelled';
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'Why it was cancelled (told to the patient)' })
+  @Optional()
+  @MaxLength(500)
+  @IsString()
+  reason?: string;
+}
+
+export class CancelSlotDto {
+  @ApiProperty({ maxLength: 500, example: 'The nurse is ill' })
+  @MaxLength(500)
+  @IsString()
+  reason: string;
+}

@@ -1,0 +1,351 @@
+import { signedInStaff, startTestApp, TestApp } from './support/app';
+import { bookingBody, daysFromNow, newSlot } from './support/factories';
+import { expectProblem } from './support/http';
+import { eventually, inviteOf, subject, to } from './support/mail';
+import { startSmtpServer, TestSmtpServer } from './support/smtp';
+
+describe('the front desk', () => {
+  let t: TestApp;
+  let smtp: TestSmtpServer;
+  let token: string;
+  let staffId: string;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    t = await startTestApp({
+      SMTP_URL: smtp.url,
+      NOTIFICATION_POLL_MS: '50',
+      BOOKING_MIN_NOTICE_MINUTES: '0',
+    });
+    const staff = await signedInStaff(t, 'receptionist');
+    token = staff.token;
+    staffId = staff.staff.id;
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  const book = async (slotId: string, patient: Record<string, unknown> = {}) => {
+    const response = await t.http.post('/api/v1/bookings', bookingBody(slotId, patient));
+    expect(response.status).toBe(201);
+    return response.json as { id: string; reference: string; manageToken: string };
+  };
+  const list = (query: string, headers: Record<string, string> = {}) =>
+    t.http.get(`/api/v1/admin/bookings?${query}`, { token, headers });
+
+  describe('GET /api/v1/admin/bookings', () => {
+    let day: string;
+    const ids: Record<string, string> = {};
+    beforeAll(async () => {
+      // A day of its own, far ahead, with bookings to find.
+      day = '2031-02-03';
+      const at = (h: number) => new Date(`${day}T${String(h).padStart(2, '0')}:00:00Z`);
+      const morning = await newSlot(t.dataSource, { startsAt: at(8), capacity: 5 });
+      const noon = await newSlot(t.dataSource, { startsAt: at(12), capacity: 5 });
+      ids.mueller = (
+        await book(morning.id, {
+          firstName: 'Jürgen',
+          lastName: 'Müller',
+          email: 'jm@example.de',
+          phone: '06 1234 5678',
+        })
+      ).id;
+      ids.zwart = (
+        await book(noon.id, {
+          firstName: 'Anouk',
+          lastName: 'Zwart',
+          email: 'anouk@example.nl',
+          phone: '+31 20 555 0101',
+        })
+      ).id;
+      ids.appel = (
+        await book(noon.id, {
+          firstName: 'Bram',
+          lastName: 'Appel',
+          email: 'bram.appel@example.nl',
+          phone: '0201234567',
+        })
+      ).id;
+      await t.http.patch(
+        `/api/v1/admin/bookings/${ids.appel}`,
+        { status: 'cancelled', reason: 'called in' },
+        { token },
+      );
+    });
+    const window = () => `from=${day}T00:00:00Z&to=${day}T23:59:59Z`;
+    const names = (response: { json: { data: { patient: { lastName: string } }[] } }) =>
+      response.json.data.map((b) => b.patient.lastName);
+
+    it('lists a day by slot start with the patient’s details and a total', async () => {
+      const response = await list(window());
+      expect(response.status).toBe(200);
+      expect(response.json).toMatchObject({ total: 3, limit: 50, offset: 0 });
+      expect(names(response)).toEqual(['Müller', 'Zwart', 'Appel']);
+      expect(response.json.data[0]).toEqual({
+        id: ids.mueller,
+        reference: expect.stringMatching(/^B12-/),
+        status: 'booked',
+        slot: { id: expect.any(String), startsAt: `${day}T08:00:00.000Z`, endsAt: `${day}T08:30:00.000Z` },
+        patient: {
+          id: expect.any(String),
+          firstName: 'Jürgen',
+          lastName: 'Müller',
+          email: 'jm@example.de',
+          phone: '+31612345678',
+          dateOfBirth: '1980-05-17',
+        },
+        notes: null,
+        cancelledAt: null,
+        cancelReason: null,
+        cancelledBy: null,
+        createdAt: expect.any(String),
+      });
+    });
+
+    it('filters by status (one or several), slot and patient', async () => {
+      expect(names(await list(`${window()}&status=cancelled`))).toEqual(['Appel']);
+      expect((await list(`${window()}&status=booked,cancelled`)).json.total).toBe(3);
+      const first = (await list(window())).json.data[0];
+      expect(names(await list(`slotId=${first.slot.id}`))).toEqual(['Müller']);
+      expect(names(await list(`patientId=${first.patient.id}`))).toEqual(['Müller']);
+    });
+
+    it.each([
+      ['muller', ['Müller']],
+      ['MÜLLER', ['Müller']],
+      ['jurgen', ['Müller']],
+      ['anouk@example', ['Zwart']],
+      ['06 1234 5678', ['Müller']],
+      ['+31612345678', ['Müller']],
+      ['020 555 0101', ['Zwart']],
+      ['zwa', ['Zwart']],
+      ['nobody-like-this', []],
+      ['%', []], // a LIKE wildcard matches only itself
+    ])('finds by q=%s', async (q, expected) => {
+      expect(names(await list(`${window()}&q=${encodeURIComponent(q)}`))).toEqual(expected);
+    });
+
+    it('finds by reference, in any case', async () => {
+      const [booking] = (await list(window())).json.data;
+      expect(names(await list(`q=${booking.reference.toLowerCase()}`))).toEqual(['Müller']);
+    });
+
+    it('sorts by slot start, creation or last name, either way, and paginates', async () => {
+      expect(names(await list(`${window()}&sort=-startsAt`))).toEqual(['Appel', 'Zwart', 'Müller']);
+      expect(names(await list(`${window()}&sort=lastName`))).toEqual(['Appel', 'Müller', 'Zwart']);
+      expect(names(await list(`${window()}&sort=-lastName`))).toEqual(['Zwart', 'Müller', 'Appel']);
+      expect(names(await list(`${window()}&sort=createdAt`))).toEqual(['Müller', 'Zwart', 'Appel']);
+      const page = await list(`${window()}&sort=lastName&limit=1&offset=1`);
+      expect(page.json).toMatchObject({ total: 3, limit: 1, offset: 1 });
+      expect(names(page)).toEqual(['Müller']);
+    });
+
+    it.each([
+      ['limit=501', 'limit'],
+      ['sort=firstName', 'sort'],
+      ['status=gone', 'status'],
+      ['slotId=12', 'slotId'],
+      ['from=2031-02-30T00:00:00Z', 'from'],
+      ['format=xml', 'format'],
+      [`q=${'x'.repeat(101)}`, 'q'],
+    ])('refuses ?%s naming %s', async (query, field) => {
+      const problem = expectProblem(await list(query), 400);
+      expect(problem.errors!.map((e) => e.field)).toContain(field);
+    });
+
+    it('exports the same rows as CSV, quoted and safe against formula injection, without the page cap', async () => {
+      const slot = await newSlot(t.dataSource, { startsAt: new Date(`${day}T15:00:00Z`), capacity: 5 });
+      await book(slot.id, { firstName: '=HYPERLINK("http://evil")', lastName: 'Quote "Me", Please' });
+      const viaAccept = await list(`${window()}&limit=1`, { accept: 'text/csv' });
+      expect(viaAccept.status).toBe(200);
+      expect(viaAccept.contentType).toMatch(/^text\/csv/);
+      const lines = viaAccept.text.trimEnd().split('\r\n');
+      expect(lines[0]).toBe(
+        'reference,status,slot_starts_at,slot_ends_at,first_name,last_name,email,phone,date_of_birth,notes,created_at,cancelled_at,cancelled_by,cancel_reason',
+      );
+      expect(lines).toHaveLength(1 + 4);
+      const evil = lines.find((l) => l.includes('HYPERLINK'))!;
+      expect(evil).toContain(`"'=HYPERLINK(""http://evil"")"`);
+      expect(evil).toContain('"Quote ""Me"", Please"');
+      expect(evil).toContain("'+31612345678");
+      const viaFormat = await list(`${window()}&format=csv&status=cancelled`);
+      expect(viaFormat.text.trimEnd().split('\r\n')).toHaveLength(2);
+      expect(viaFormat.text).toContain('called in');
+    });
+
+    it('is for staff only', async () => {
+      expectProblem(await t.http.get('/api/v1/admin/bookings'), 401);
+    });
+  });
+
+  describe('PATCH /api/v1/admin/bookings/:id', () => {
+    const patch = (id: string, body: unknown) =>
+      t.http.patch(`/api/v1/admin/bookings/${id}`, body, { token });
+
+    it('marks attendance only once the slot has started, and only from booked', async () => {
+      const started = await newSlot(t.dataSource, {
+        startsAt: new Date(Math.floor((Date.now() + 90_000) / 60_000) * 60_000),
+        capacity: 3,
+      });
+      const a = await book(started.id);
+      const b = await book(started.id);
+      await t.dataSource.query(
+        `UPDATE slot SET starts_at = starts_at - interval '10 minutes', ends_at = ends_at - interval '10 minutes' WHERE id = $1`,
+        [started.id],
+      );
+      expect((await patch(a.id, { status: 'attended' })).json.status).toBe('attended');
+      expect((await patch(b.id, { status: 'no_show' })).json.status).toBe('no_show');
+      expectProblem(await patch(a.id, { status: 'no_show' }), 409);
+      const future = await newSlot(t.dataSource, { capacity: 1 });
+      const c = await book(future.id);
+      expect(expectProblem(await patch(c.id, { status: 'attended' }), 409).detail).toMatch(/started/);
+      const [{ booked_count }] = await t.dataSource.query(`SELECT booked_count FROM slot WHERE id = $1`, [
+        started.id,
+      ]);
+      expect(booked_count).toBe(2);
+    });
+
+    it('cancels for the patient past their deadline, frees the place and emails them; cancelled stays cancelled', async () => {
+      const soon = await newSlot(t.dataSource, { startsAt: daysFromNow(0, 23 * 60 + 59), capacity: 1 });
+      const email = 'staff.cancels@example.nl';
+      const booking = await book(soon.id, { email });
+      const response = await patch(booking.id, { status: 'cancelled', reason: 'Nurse ill' });
+      expect(response.json).toMatchObject({
+        status: 'cancelled',
+        cancelledBy: 'staff',
+        cancelReason: 'Nurse ill',
+      });
+      const [{ booked_count }] = await t.dataSource.query(`SELECT booked_count FROM slot WHERE id = $1`, [
+        soon.id,
+      ]);
+      expect(booked_count).toBe(0);
+      const [mail] = await smtp.waitFor(1, (m) => to(email)(m) && subject(/cancelled/)(m));
+      expect(mail.text).toContain('Reason: Nurse ill');
+      expect(inviteOf(mail)).toMatchObject({
+        method: 'CANCEL',
+        uid: `${booking.id}@clinic-booking`,
+        sequence: 1,
+      });
+      expect(expectProblem(await patch(booking.id, { status: 'attended' }), 409).detail).toMatch(
+        /stays cancelled/,
+      );
+    });
+
+    it('answers 404 and 400 as it should', async () => {
+      expectProblem(await patch('4a0e2b1c-0000-4000-8000-000000000000', { status: 'attended' }), 404);
+      expectProblem(await patch('nope', { status: 'attended' }), 400);
+      const slot = await newSlot(t.dataSource, { capacity: 1 });
+      const booking = await book(slot.id);
+      expect(expectProblem(await patch(booking.id, { status: 'booked' }), 400).errors![0].field).toBe(
+        'status',
+      );
+    });
+  });
+
+  describe('POST /api/v1/admin/slots/:id/cancel', () => {
+    it('cancels the slot and its three bookings in one go, and tells each patient', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 4, startsAt: new Date('2031-03-03T09:00:00Z') });
+      const emails = ['sc1@example.nl', 'sc2@example.nl', 'sc3@example.nl'];
+      const bookings = [];
+      for (const email of emails) bookings.push(await book(slot.id, { email }));
+      const response = await t.http.post(
+        `/api/v1/admin/slots/${slot.id}/cancel`,
+        { reason: 'Nurse ill' },
+        { token },
+      );
+      expect(response.status).toBe(200);
+      expect(response.json).toMatchObject({
+        id: slot.id,
+        status: 'cancelled',
+        bookedCount: 0,
+        cancelledBookings: 3,
+      });
+      const rows = await t.dataSource.query(`SELECT status, cancelled_by FROM booking WHERE slot_id = $1`, [
+        slot.id,
+      ]);
+      expect(rows).toEqual(Array(3).fill({ status: 'cancelled', cancelled_by: 'staff' }));
+      for (const [i, email] of emails.entries()) {
+        const [mail] = await smtp.waitFor(1, (m) => to(email)(m) && subject(/had to cancel/)(m));
+        expect(mail.text).toContain('Reason: Nurse ill');
+        expect(inviteOf(mail)).toMatchObject({ method: 'CANCEL', uid: `${bookings[i].id}@clinic-booking` });
+      }
+      expectProblem(
+        await t.http.post(`/api/v1/admin/slots/${slot.id}/cancel`, { reason: 'again' }, { token }),
+        409,
+      );
+      expectProblem(await t.http.post(`/api/v1/admin/slots/${slot.id}/cancel`, {}, { token }), 400);
+    });
+
+    it('changes nothing when it fails half-way', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 4, startsAt: new Date('2031-03-04T09:00:00Z') });
+      for (const email of ['half1@example.nl', 'half2@example.nl', 'half3@example.nl'])
+        await book(slot.id, { email });
+      // Make the third cancellation email fail to be written, inside the transaction.
+      await t.dataSource.query(`
+        CREATE FUNCTION fail_third_email() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.kind = 'slot_cancelled' AND NEW.recipient = 'half3@example.nl' THEN RAISE EXCEPTION 'injected failure'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER fail_third_email BEFORE INSERT ON notification FOR EACH ROW EXECUTE FUNCTION fail_third_email();`);
+      try {
+        const response = await t.http.post(
+          `/api/v1/admin/slots/${slot.id}/cancel`,
+          { reason: 'x' },
+          { token },
+        );
+        expectProblem(response, 500);
+      } finally {
+        await t.dataSource.query(
+          `DROP TRIGGER fail_third_email ON notification; DROP FUNCTION fail_third_email();`,
+        );
+      }
+      const [state] = await t.dataSource.query(
+        `SELECT s.status, s.booked_count,
+                (SELECT count(*)::int FROM booking WHERE slot_id = s.id AND status = 'booked') AS booked,
+                (SELECT count(*)::int FROM notification n JOIN booking b ON b.id = n.booking_id WHERE b.slot_id = s.id AND n.kind = 'slot_cancelled') AS emails
+         FROM slot s WHERE s.id = $1`,
+        [slot.id],
+      );
+      expect(state).toEqual({ status: 'open', booked_count: 3, booked: 3, emails: 0 });
+    });
+  });
+
+  describe('audit', () => {
+    it('records staff writes, views and sign-ins with who, what, which record and the request id; admins only', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 2 });
+      const booking = await book(slot.id);
+      const response = await t.http.patch(
+        `/api/v1/admin/bookings/${booking.id}`,
+        { status: 'cancelled' },
+        { token, headers: { 'x-request-id': 'audit-req-1' } },
+      );
+      expect(response.status).toBe(200);
+      await t.http.post('/api/v1/auth/login', { email: 'who@clinic.test', password: 'wrong password' });
+      const admin = await signedInStaff(t, 'admin');
+      const audit = await eventually(async () => {
+        const r = await t.http.get(`/api/v1/admin/audit?recordId=${booking.id}`, { token: admin.token });
+        expect(r.json.total).toBe(1);
+        return r;
+      });
+      expect(audit.json.data[0]).toEqual({
+        id: expect.any(String),
+        actorType: 'staff',
+        actorId: staffId,
+        action: 'booking.update',
+        recordType: 'booking',
+        recordId: booking.id,
+        requestId: 'audit-req-1',
+        createdAt: expect.any(String),
+      });
+      const failed = await t.http.get('/api/v1/admin/audit?action=auth.login_failed', { token: admin.token });
+      expect(failed.json.total).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(failed.json)).not.toContain('who@clinic.test');
+      const logins = await t.http.get(`/api/v1/admin/audit?action=auth.login&actorId=${admin.staff.id}`, {
+        token: admin.token,
+      });
+      expect(logins.json.total).toBe(1);
+      expectProblem(await t.http.get('/api/v1/admin/audit', { token }), 403);
+    });
+  });
+});
