@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { RateLimitModule } from './common/throttling';
+import { PatientRecordsModule } from './patients/patient-records.module';
 import { PatientsModule } from './patients/patients.module';
 import { SlotsModule } from './slots/slots.module';
 import { StaffModule } from './staff/staff.module';
@@ -33,6 +34,7 @@ export class AppModule implements NestModule {
         SlotsModule,
         PatientsModule,
         BookingsModule,
+        PatientRecordsModule,
       ],
     };
   }

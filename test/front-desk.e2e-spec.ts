@@ -42,6 +42,7 @@ describe('the front desk', () => {
       const at = (h: number) => new Date(`${day}T${String(h).padStart(2, '0')}:00:00Z`);
       const morning = await newSlot(t.dataSource, { startsAt: at(8), capacity: 5 });
       const noon = await newSlot(t.dataSource, { startsAt: at(12), capacity: 5 });
+      const afternoon = await newSlot(t.dataSource, { startsAt: at(14), capacity: 5 });
       ids.mueller = (
         await book(morning.id, {
           firstName: 'Jürgen',
@@ -59,7 +60,7 @@ describe('the front desk', () => {
         })
       ).id;
       ids.appel = (
-        await book(noon.id, {
+        await book(afternoon.id, {
           firstName: 'Bram',
           lastName: 'Appel',
           email: 'bram.appel@example.nl',

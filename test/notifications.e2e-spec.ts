@@ -71,12 +71,16 @@ describe('email: outbox and dispatcher', () => {
       start: '2027-12-07T09:00:00.000Z',
       end: '2027-12-07T09:30:00.000Z',
     });
-    const [row] = await t.dataSource.query(
-      `SELECT id, message_id, status, secret FROM notification WHERE booking_id = $1 AND kind = 'booking_confirmed'`,
-      [booking.id],
-    );
+    // The server has the message a moment before the dispatcher records it as sent.
+    const row = await eventually(async () => {
+      const [found] = await t.dataSource.query(
+        `SELECT id, message_id, status, secret FROM notification WHERE booking_id = $1 AND kind = 'booking_confirmed'`,
+        [booking.id],
+      );
+      expect(found).toMatchObject({ message_id: mail.messageId, status: 'sent', secret: null });
+      return found;
+    });
     expect(mail.messageId).toBe(`<${row.id}@localhost>`);
-    expect(row).toMatchObject({ message_id: mail.messageId, status: 'sent', secret: null });
 
     const [notice] = await smtp.waitFor(
       1,
@@ -301,10 +305,10 @@ describe('email: several dispatchers, crashes, reminders, mail drop', () => {
       await new Promise((resolve) => setTimeout(resolve, 800));
       expect(smtp.messages.length).toBe(before); // still leased to the dead instance
       await eventually(() => expect(smtp.messages.length).toBe(before + 5), 10_000);
-      const rows = await t.dataSource.query(`SELECT status, attempts FROM notification`);
-      expect(
-        rows.every((r: { status: string; attempts: number }) => r.status === 'sent' && r.attempts === 2),
-      ).toBe(true);
+      await eventually(async () => {
+        const rows = await t.dataSource.query(`SELECT status, attempts FROM notification`);
+        expect(rows).toEqual(Array(5).fill({ status: 'sent', attempts: 2 }));
+      });
     } finally {
       await t.close();
     }

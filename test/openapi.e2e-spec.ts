@@ -46,6 +46,14 @@ describe('OpenAPI document', () => {
         'POST /api/v1/bookings/{reference}/reschedule',
         'GET /api/v1/admin/notifications',
         'POST /api/v1/admin/notifications/{id}/retry',
+        'GET /api/v1/admin/bookings',
+        'PATCH /api/v1/admin/bookings/{id}',
+        'POST /api/v1/admin/slots/{id}/cancel',
+        'GET /api/v1/admin/patients',
+        'GET /api/v1/admin/patients/{id}',
+        'GET /api/v1/admin/patients/{id}/export',
+        'DELETE /api/v1/admin/patients/{id}',
+        'GET /api/v1/admin/audit',
       ].sort(),
     );
   });

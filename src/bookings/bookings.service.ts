@@ -20,6 +20,20 @@ export const BOOKING_VIEW = `
          b.manage_token_hash AS "manageTokenHash", b.ics_sequence AS "sequence"
   FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
 
+export interface PatientBooking {
+  id: string;
+  reference: string;
+  status: string;
+  slotId: string;
+  startsAt: Date;
+  endsAt: Date;
+  notes: string | null;
+  createdAt: Date;
+  cancelledAt: Date | null;
+  cancelReason: string | null;
+  cancelledBy: string | null;
+}
+
 export type ManagedBooking = BookingView & { manageTokenHash: string; locale: 'en' | 'nl'; sequence: number };
 
 /** Compared against when no booking matches, so that a miss costs what a wrong token costs. */
@@ -108,7 +122,7 @@ export class BookingsService {
           token,
           now,
         );
-        if (key) await this.idempotency.complete(manager, key, 201, created);
+        if (key) await this.idempotency.complete(manager, key, 201, created, id);
         return created;
       });
       this.outbox.afterCommit();
@@ -172,6 +186,46 @@ export class BookingsService {
       if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
       throw error;
     }
+  }
+
+  /** A patient's bookings, newest appointment first, for the front desk and GDPR export. */
+  async forPatient(patientId: string): Promise<PatientBooking[]> {
+    return this.dataSource.query<PatientBooking[]>(
+      `SELECT b.id, b.reference, b.status, b.slot_id AS "slotId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+              b.notes, b.created_at AS "createdAt", b.cancelled_at AS "cancelledAt", b.cancel_reason AS "cancelReason",
+              b.cancelled_by AS "cancelledBy"
+       FROM booking b JOIN slot s ON s.id = b.slot_id
+       WHERE b.patient_id = $1 ORDER BY s.starts_at DESC, b.id`,
+      [patientId],
+    );
+  }
+
+  /**
+   * Erasure, inside the caller's transaction: the patient's future bookings are cancelled
+   * (their places freed, nobody emailed), notes and reasons on all their bookings removed,
+   * their emails redacted and stored idempotent answers forgotten. Statuses stay.
+   */
+  async eraseForPatient(manager: EntityManager, patientId: string, now = new Date()): Promise<void> {
+    const bookings = await manager.query<{ id: string; slotId: string; status: string; startsAt: Date }[]>(
+      `SELECT b.id, b.slot_id AS "slotId", b.status, s.starts_at AS "startsAt"
+       FROM booking b JOIN slot s ON s.id = b.slot_id WHERE b.patient_id = $1`,
+      [patientId],
+    );
+    const future = bookings.filter((b) => b.status === 'booked' && b.startsAt > now);
+    await this.slots.lockInOrder(manager, [...new Set(future.map((b) => b.slotId))]);
+    for (const booking of future) await this.slots.releasePlace(manager, booking.slotId);
+    await manager.query(
+      `UPDATE booking SET
+         status = CASE WHEN id = ANY($2::uuid[]) THEN 'cancelled' ELSE status END,
+         cancelled_at = CASE WHEN id = ANY($2::uuid[]) THEN now() ELSE cancelled_at END,
+         cancelled_by = CASE WHEN id = ANY($2::uuid[]) THEN 'staff' ELSE cancelled_by END,
+         notes = NULL, cancel_reason = NULL, updated_at = now()
+       WHERE patient_id = $1`,
+      [patientId, future.map((b) => b.id)],
+    );
+    const ids = bookings.map((b) => b.id);
+    await this.outbox.redact(manager, ids);
+    await this.idempotency.forget(manager, ids);
   }
 
   private assertChangeable(booking: ManagedBooking, now: Date): void {

@@ -103,11 +103,22 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** Records the answer, inside the transaction that made the booking. */
-  async complete(manager: EntityManager, key: string, statusCode: number, body: unknown): Promise<void> {
+  async complete(
+    manager: EntityManager,
+    key: string,
+    statusCode: number,
+    body: unknown,
+    bookingId: string,
+  ): Promise<void> {
     await manager.query(
-      `UPDATE idempotency_key SET status_code = $2, response = $3, completed_at = now() WHERE key = $1`,
-      [key, statusCode, this.box.seal(JSON.stringify(body))],
+      `UPDATE idempotency_key SET status_code = $2, response = $3, booking_id = $4, completed_at = now() WHERE key = $1`,
+      [key, statusCode, this.box.seal(JSON.stringify(body)), bookingId],
     );
+  }
+
+  /** Erasure: forgets the stored answers about these bookings. */
+  async forget(manager: EntityManager, bookingIds: string[]): Promise<void> {
+    await manager.query(`DELETE FROM idempotency_key WHERE booking_id = ANY($1::uuid[])`, [bookingIds]);
   }
 
   /** Gives the key up after a failed request, so that a retry runs afresh. */

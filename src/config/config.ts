@@ -58,6 +58,7 @@ const schema = z
     NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
     NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
     NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
+    RETENTION_MONTHS: int(1, 1200).default(24),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
     BOOTSTRAP_ADMIN_EMAIL: email.optional(),
@@ -124,6 +125,8 @@ export interface AppConfig {
   notificationPollMs: number;
   /** How long a dispatcher holds a claimed row before another may take it over. */
   notificationLeaseMs: number;
+  /** Personal data of patients whose last appointment is older than this is erased. */
+  retentionMonths: number;
   /** Unset outside production: generated once and kept in `dataDir`. */
   jwtSecret?: string;
   staffTokenTtlSeconds: number;
@@ -169,6 +172,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     notificationRetryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
     notificationPollMs: env.NOTIFICATION_POLL_MS,
     notificationLeaseMs: env.NOTIFICATION_LEASE_MS,
+    retentionMonths: env.RETENTION_MONTHS,
     jwtSecret: env.JWT_SECRET,
     staffTokenTtlSeconds: env.STAFF_TOKEN_TTL_MINUTES * 60,
     bootstrapAdmin:

@@ -110,6 +110,24 @@ export class OutboxService {
     );
   }
 
+  /**
+   * Erasure: the emails of these bookings lose every personal detail (recipient, names, sealed
+   * token, error text that may quote an address); unsent ones are skipped, so nothing is sent
+   * after an erasure. Kind, status and times stay for statistics.
+   */
+  async redact(manager: EntityManager, bookingIds: string[]): Promise<void> {
+    await manager.query(
+      `UPDATE notification SET
+         recipient = CASE WHEN kind = 'staff_new_booking' THEN recipient ELSE 'erased@invalid' END,
+         payload = payload || '{"firstName": "", "lastName": "", "reason": null}'::jsonb,
+         secret = NULL, last_error = NULL,
+         status = CASE WHEN status IN ('pending', 'failed') THEN 'skipped' ELSE status END,
+         updated_at = now()
+       WHERE booking_id = ANY($1::uuid[])`,
+      [bookingIds],
+    );
+  }
+
   afterCommit(): void {
     this.signal.wake();
   }

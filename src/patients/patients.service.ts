@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { updateReturning } from '../common/sql';
 import type { EntityManager } from 'typeorm';
 import type { Locale } from './patient.entity';
 
@@ -21,6 +22,23 @@ export class PatientsService {
    * (so two bookings at once cannot make two patients). Newer name, phone and language
    * replace the stored ones.
    */
+  /**
+   * Erasure of the patient row, inside the caller's transaction: every personal detail is
+   * irreversibly replaced (the email by an address unique to the row, so the unique key holds).
+   * Answers false when there was nothing to erase (unknown or already erased).
+   */
+  async erase(manager: EntityManager, patientId: string): Promise<boolean> {
+    const rows = await updateReturning(
+      manager,
+      `UPDATE patient SET first_name = '', last_name = '', email = 'erased-' || id || '@invalid', phone = '',
+         date_of_birth = DATE '1900-01-01', erased_at = now(), updated_at = now()
+       WHERE id = $1 AND erased_at IS NULL
+       RETURNING id`,
+      [patientId],
+    );
+    return rows.length > 0;
+  }
+
   async upsert(manager: EntityManager, details: PatientDetails): Promise<string> {
     const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
