@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { SecretBox } from '../src/common/secret-box';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { bookingBody, newSlot } from './support/factories';
 import { expectProblem } from './support/http';
@@ -308,6 +309,41 @@ describe('email: several dispatchers, crashes, reminders, mail drop', () => {
       await eventually(async () => {
         const rows = await t.dataSource.query(`SELECT status, attempts FROM notification`);
         expect(rows).toEqual(Array(5).fill({ status: 'sent', attempts: 2 }));
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gives up at once, saying why, on a token sealed under another secret (instances not sharing JWT_SECRET)', async () => {
+    const t = await startTestApp({ ...FAST, SMTP_URL: smtp.url });
+    try {
+      const foreign = new SecretBox('a-different-secret-of-some-other-instance', 'notification-token').seal(
+        'token',
+      );
+      await t.dataSource.query(
+        `INSERT INTO notification (kind, recipient, locale, payload, secret)
+         VALUES ('staff_new_booking', 'desk@clinic.test', 'en', $1, $2)`,
+        [
+          JSON.stringify({
+            reference: 'B12-AAAAAA',
+            slotId: 's',
+            startsAt: '2027-05-04T08:00:00Z',
+            endsAt: '2027-05-04T08:30:00Z',
+            firstName: 'P',
+            lastName: 'Q',
+            sequence: 0,
+          }),
+          foreign,
+        ],
+      );
+      await eventually(async () => {
+        const [row] = await t.dataSource.query(`SELECT status, attempts, last_error FROM notification`);
+        expect(row).toMatchObject({
+          status: 'dead',
+          attempts: 1,
+          last_error: expect.stringContaining('JWT_SECRET'),
+        });
       });
     } finally {
       await t.close();

@@ -39,6 +39,10 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
+  // TypeORM, when the server ended the session in the middle of a transaction and the
+  // transaction then ran its next statement (a programming error would read the same, so the
+  // filter still logs every 503 with its cause).
+  'connection provided by a query runner was already released',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection ended unexpectedly',

@@ -8,7 +8,10 @@ import { dirname, join, parse } from 'node:path';
 export interface EmbeddedDatabase {
   url: string;
   dataDir: string;
+  /** Fast shutdown (SIGINT): open sessions are ended, the data is kept. */
   stop(): Promise<void>;
+  /** Starts it again, on the same port, after `stop()`. */
+  start(): Promise<void>;
 }
 
 interface EmbeddedPostgresInstance {
@@ -141,5 +144,6 @@ export async function startEmbeddedPostgres(
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     dataDir: clusterDir,
     stop: () => server.stop(),
+    start: () => server.start(),
   };
 }

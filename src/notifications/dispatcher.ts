@@ -148,6 +148,16 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       await this.settle(row, `status = 'skipped', last_error = 'booking changed before sending'`, []);
       return;
     }
+    let token: string | undefined;
+    try {
+      token = this.outbox.openSecret(row.secret);
+    } catch {
+      // Not a passing fault: retrying cannot help, so say plainly what is wrong.
+      const reason = 'the manage token was sealed under another secret: every instance must share JWT_SECRET';
+      this.logger.error({ notificationId: row.id, kind: row.kind }, reason);
+      await this.settle(row, `status = 'dead', last_error = $2`, [reason], { keepSecret: true });
+      return;
+    }
     try {
       const email = this.composer.compose({
         notificationId: row.id,
@@ -156,7 +166,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         locale: row.locale,
         recipient: row.recipient,
         payload: row.payload,
-        token: this.outbox.openSecret(row.secret),
+        token,
       });
       const messageId = `<${row.id}@${addressOf(this.config.mailFrom).split('@')[1] ?? 'clinic-booking'}>`;
       await this.mailer.send(

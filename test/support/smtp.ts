@@ -16,6 +16,7 @@ export class TestSmtpServer {
   delayMs = 0;
   port = 0;
   private server?: SMTPServer;
+  private readonly closedSessions = new Set<string>();
 
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
@@ -26,7 +27,10 @@ export class TestSmtpServer {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
-      onData: (stream, _session, callback) => {
+      onClose: (session) => {
+        this.closedSessions.add(session.id);
+      },
+      onData: (stream, session, callback) => {
         if (this.mode === 'refuse') {
           stream.resume();
           stream.on('end', () =>
@@ -37,7 +41,8 @@ export class TestSmtpServer {
         simpleParser(stream)
           .then(async (mail) => {
             if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-            this.messages.push(mail);
+            // A client that went away before the server answered never had its message accepted.
+            if (!this.closedSessions.has(session.id)) this.messages.push(mail);
             callback();
           })
           .catch(callback);
