@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type pino from 'pino';
 import { AppModule } from './app.module';
+import { HardenedExpressAdapter } from './common/http-server';
 import { setupApp } from './app.setup';
 import type { AppConfig } from './config/config';
 
@@ -18,8 +19,13 @@ export const APP_OPTIONS = {
 
 /** Builds the app exactly as production runs it (tests call this too). */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: pino.Logger) {
+  const adapter = new HardenedExpressAdapter({
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register(config, logger),
+    adapter,
     APP_OPTIONS,
   );
   return setupApp(app, config);

@@ -27,6 +27,7 @@ async function startInstances(count: number, env: Record<string, string>): Promi
       const process = spawnApp({
         LOG_LEVEL: 'warn',
         RATE_LIMIT_PER_MINUTE: '0',
+        MAX_CONCURRENT_PER_CLIENT: '0',
         // Instances of one deployment share their secret (production requires JWT_SECRET).
         JWT_SECRET: SHARED_SECRET,
         DATA_DIR: dataDir,

@@ -48,6 +48,16 @@ const UNAVAILABLE_MESSAGES = [
   'Connection ended unexpectedly',
 ];
 
+/** What PostgreSQL refuses to store (a NUL character): the client's input, so a 400. */
+export class UnstorableTextError extends DomainError {
+  readonly kind = 'invalid';
+  readonly code = 'unstorable-text';
+  readonly title = 'Invalid request';
+  constructor() {
+    super('The request contains characters that cannot be stored (such as NUL).');
+  }
+}
+
 export class DatabaseUnavailableError extends DomainError {
   readonly kind = 'unavailable';
   readonly code = 'database-unavailable';
@@ -79,6 +89,7 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     const conflict = constraint ? CONSTRAINT_CONFLICTS[constraint] : undefined;
     return conflict ? new ConflictError(conflict.code, conflict.detail) : undefined;
   }
+  if (code === '22021' || code === '22P05') return new UnstorableTextError();
   if (code && UNAVAILABLE_CODES.has(code)) return new DatabaseUnavailableError();
   const message = error instanceof Error ? error.message : '';
   if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return new DatabaseUnavailableError();

@@ -59,6 +59,9 @@ const schema = z
     NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
     NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
     RETENTION_MONTHS: int(1, 1200).default(24),
+    HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+    MAX_CONCURRENT_PER_CLIENT: int(0, 10_000).default(20),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
     BOOTSTRAP_ADMIN_EMAIL: email.optional(),
@@ -127,6 +130,11 @@ export interface AppConfig {
   notificationLeaseMs: number;
   /** Personal data of patients whose last appointment is older than this is erased. */
   retentionMonths: number;
+  /** Slow clients: time to send the headers, and the whole request. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** Public requests in flight per client address at once (0: no cap). */
+  maxConcurrentPerClient: number;
   /** Unset outside production: generated once and kept in `dataDir`. */
   jwtSecret?: string;
   staffTokenTtlSeconds: number;
@@ -173,6 +181,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     notificationPollMs: env.NOTIFICATION_POLL_MS,
     notificationLeaseMs: env.NOTIFICATION_LEASE_MS,
     retentionMonths: env.RETENTION_MONTHS,
+    httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    maxConcurrentPerClient: env.MAX_CONCURRENT_PER_CLIENT,
     jwtSecret: env.JWT_SECRET,
     staffTokenTtlSeconds: env.STAFF_TOKEN_TTL_MINUTES * 60,
     bootstrapAdmin:

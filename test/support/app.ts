@@ -31,7 +31,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     DATA_DIR: await mkdtemp(join(tmpdir(), 'clinic-booking-data-')),
+    // Every test client is 127.0.0.1: the per-address limits would throttle the load tests.
     RATE_LIMIT_PER_MINUTE: '0',
+    MAX_CONCURRENT_PER_CLIENT: '0',
     ...env,
     DATABASE_URL: databaseUrl,
   });
