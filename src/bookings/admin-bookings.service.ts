@@ -90,6 +90,17 @@ function toDto(row: ListRow): AdminBookingDto {
   };
 }
 
+/**
+ * The joins the total needs: only those the filters use (every booking has its slot and
+ * patient), so the unfiltered count reads the booking table alone.
+ */
+function countFrom(where: string): string {
+  const slot = /\bs\./.test(where) ? ' JOIN slot s ON s.id = b.slot_id' : '';
+  const patient =
+    /\bp\./.test(where) || /patient_search_text/.test(where) ? ' JOIN patient p ON p.id = b.patient_id' : '';
+  return `FROM booking b${slot}${patient}`;
+}
+
 /** `%`, `_` and `\` match literally in a LIKE pattern. */
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -113,7 +124,7 @@ export class AdminBookingsService {
         [...parameters, query.limit, query.offset],
       ),
       this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total ${FROM} ${where}`,
+        `SELECT count(*)::int AS total ${countFrom(where)} ${where}`,
         parameters,
       ),
     ]);

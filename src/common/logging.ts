@@ -56,8 +56,8 @@ export function loggerParams(logger: pino.Logger): Params {
     pinoHttp: {
       logger,
       genReqId: (req: IncomingMessage, res: ServerResponse) => requestId(req, res),
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // A refused request (a full slot, a typo) is ordinary traffic, not a warning; 5xx is.
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,

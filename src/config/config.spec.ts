@@ -79,6 +79,7 @@ describe('loadConfig', () => {
     [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL must be a URL'],
     [{ FRONT_DESK_EMAIL: 'desk' }, 'FRONT_DESK_EMAIL must be an email address'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NOTIFICATION_DISPATCH: 'maybe' }, 'NOTIFICATION_DISPATCH must be on or off'],
     [{ CORS_ORIGINS: 'https://ok.example,nope' }, 'CORS_ORIGINS'],
     [{ NOTIFICATION_MAX_ATTEMPTS: '0' }, 'NOTIFICATION_MAX_ATTEMPTS must be at least 1'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],

@@ -58,6 +58,7 @@ const schema = z
     NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
     NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
     NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
+    NOTIFICATION_DISPATCH: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
     RETENTION_MONTHS: int(1, 1200).default(24),
     HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
@@ -128,6 +129,8 @@ export interface AppConfig {
   notificationPollMs: number;
   /** How long a dispatcher holds a claimed row before another may take it over. */
   notificationLeaseMs: number;
+  /** off: this instance writes the outbox but leaves sending to other instances. */
+  notificationDispatch: boolean;
   /** Personal data of patients whose last appointment is older than this is erased. */
   retentionMonths: number;
   /** Slow clients: time to send the headers, and the whole request. */
@@ -180,6 +183,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     notificationRetryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
     notificationPollMs: env.NOTIFICATION_POLL_MS,
     notificationLeaseMs: env.NOTIFICATION_LEASE_MS,
+    notificationDispatch: env.NOTIFICATION_DISPATCH === 'on',
     retentionMonths: env.RETENTION_MONTHS,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -77,6 +77,10 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.notificationDispatch) {
+      this.logger.log('NOTIFICATION_DISPATCH=off: this instance leaves sending email to others');
+      return;
+    }
     this.running = true;
     this.loop = this.run();
     this.logger.log({ via: this.mailer.description }, 'dispatcher started');

@@ -1,0 +1,167 @@
+/**
+ * The raw-SQL limit the app is measured against: node:http + pg, no framework, no ORM, no
+ * validation library, the same statements in one transaction and the same pool size as the
+ * app. Serves the three benchmarked paths: POST /api/v1/bookings, GET /api/v1/slots and
+ * GET /api/v1/admin/bookings (first page). Run: node -r ts-node/register bench/baseline.ts
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { Pool, types } from 'pg';
+import { AVAILABLE_SLOTS_SQL } from '../src/slots/slots.service';
+
+types.setTypeParser(types.builtins.DATE, (value) => value);
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.POOL_SIZE ?? 20),
+});
+const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
+const REMINDER_HOURS = 24;
+const MIN_NOTICE_MINUTES = 60;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': status >= 400 ? 'application/problem+json' : 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let data = '';
+  for await (const chunk of req) data += chunk;
+  return JSON.parse(data);
+}
+
+async function book(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+  const patient = body.patient as Record<string, string>;
+  const now = new Date();
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const slot = await client.query(
+      `UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
+       WHERE id = $1 AND status = 'open' AND booked_count < capacity AND starts_at > $2
+       RETURNING id, starts_at AS "startsAt", ends_at AS "endsAt"`,
+      [body.slotId, new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000)],
+    );
+    if (slot.rowCount === 0) {
+      await client.query('ROLLBACK');
+      send(res, 409, {
+        type: 'slot-full',
+        title: 'Conflict',
+        status: 409,
+        detail: 'This slot is fully booked.',
+      });
+      return;
+    }
+    const {
+      rows: [{ id: patientId }],
+    } = await client.query(
+      `INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (email, date_of_birth) DO UPDATE SET
+         first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+         phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
+       RETURNING id`,
+      [
+        patient.firstName,
+        patient.lastName,
+        patient.email.toLowerCase(),
+        '+31612345678',
+        patient.dateOfBirth,
+        'en',
+      ],
+    );
+    const token = randomBytes(32).toString('base64url');
+    let reference = 'B12-';
+    for (let i = 0; i < 6; i++) reference += ALPHABET[randomInt(ALPHABET.length)];
+    const {
+      rows: [booking],
+    } = await client.query(
+      `INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (reference) DO NOTHING RETURNING id, created_at AS "createdAt"`,
+      [reference, body.slotId, patientId, createHash('sha256').update(token).digest('hex'), null],
+    );
+    const { startsAt, endsAt } = slot.rows[0];
+    const payload = JSON.stringify({
+      reference,
+      slotId: body.slotId,
+      startsAt,
+      endsAt,
+      firstName: patient.firstName,
+      lastName: patient.lastName,
+      sequence: 0,
+    });
+    await client.query(
+      `INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret)
+       VALUES ($1, 'booking_confirmed', $2, 'en', $3, $4::jsonb, $5), ($1, 'reminder', $2, 'en', $6, $4::jsonb, $5)`,
+      [
+        booking.id,
+        patient.email,
+        now,
+        payload,
+        token,
+        new Date(startsAt.getTime() - REMINDER_HOURS * 3600_000),
+      ],
+    );
+    await client.query('COMMIT');
+    send(res, 201, {
+      id: booking.id,
+      reference,
+      status: 'booked',
+      slot: { id: body.slotId, startsAt, endsAt },
+      patient: { firstName: patient.firstName, lastName: patient.lastName, email: patient.email },
+      createdAt: booking.createdAt,
+      manageToken: token,
+    });
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function slots(url: URL, res: ServerResponse): Promise<void> {
+  const now = new Date();
+  const from = new Date(url.searchParams.get('from') ?? now);
+  const to = new Date(url.searchParams.get('to') ?? from.getTime() + 28 * 86_400_000);
+  const limit = Number(url.searchParams.get('limit') ?? 50);
+  const { rows } = await pool.query(AVAILABLE_SLOTS_SQL, [
+    from,
+    to,
+    new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000),
+    '1970-01-01T00:00:00Z',
+    '00000000-0000-0000-0000-000000000000',
+    limit + 1,
+  ]);
+  send(res, 200, { data: rows.slice(0, limit), nextCursor: rows.length > limit ? 'x' : null });
+}
+
+async function adminBookings(res: ServerResponse): Promise<void> {
+  const from = `FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
+  const [page, count] = await Promise.all([
+    pool.query(
+      `SELECT b.id, b.reference, b.status, b.notes, b.cancelled_at AS "cancelledAt", b.cancel_reason AS "cancelReason",
+         b.cancelled_by AS "cancelledBy", b.created_at AS "createdAt", s.id AS "slotId", s.starts_at AS "startsAt",
+         s.ends_at AS "endsAt", p.id AS "patientId", p.first_name AS "firstName", p.last_name AS "lastName", p.email,
+         p.phone, p.date_of_birth AS "dateOfBirth"
+       ${from} ORDER BY s.starts_at ASC, b.id ASC LIMIT $1 OFFSET $2`,
+      [50, 0],
+    ),
+    pool.query(`SELECT count(*)::int AS total ${from}`),
+  ]);
+  send(res, 200, { data: page.rows, total: count.rows[0].total, limit: 50, offset: 0 });
+}
+
+createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const handle = async () => {
+    if (req.method === 'POST' && url.pathname === '/api/v1/bookings') return book(await readJson(req), res);
+    if (req.method === 'GET' && url.pathname === '/api/v1/slots') return slots(url, res);
+    if (req.method === 'GET' && url.pathname === '/api/v1/admin/bookings') return adminBookings(res);
+    send(res, 404, { status: 404 });
+  };
+  handle().catch((error: Error) => send(res, 500, { status: 500, detail: error.message }));
+}).listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('baseline ready\n'));

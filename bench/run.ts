@@ -1,0 +1,356 @@
+/**
+ * npm run bench: the app against the raw-SQL baseline (bench/baseline.ts) on one PostgreSQL.
+ * Starts its own PostgreSQL (embedded unless DATABASE_URL), builds and starts the app and
+ * the baseline as processes, seeds 100,000 slots and 100,000 bookings, then runs each
+ * scenario with autocannon, app and baseline alternated, warm-up first, median of three.
+ * Writes bench/results/latest.json and latest.md. Options: BENCH_CONNECTIONS (default 32),
+ * BENCH_SECONDS (default 10).
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source.options';
+import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { runMigrationsLocked } from '../src/database/migrate';
+
+const ROOT = join(__dirname, '..');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RUNS = 3;
+const POOL_SIZE = 20;
+
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+interface Target {
+  name: 'app' | 'baseline';
+  url: string;
+  headers: Record<string, string>;
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+let patientCounter = 0;
+function patientBody(slotId: string) {
+  const n = ++patientCounter;
+  return JSON.stringify({
+    slotId,
+    patient: {
+      firstName: 'Bench',
+      lastName: `Patient ${n}`,
+      email: `bench.${n}.${process.pid}@load.test`,
+      phone: '06 1234 5678',
+      dateOfBirth: '1980-05-17',
+    },
+  });
+}
+
+function run(target: Target, scenario: Scenario, seconds: number, overallRate?: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: target.url,
+        connections: CONNECTIONS,
+        duration: seconds,
+        overallRate,
+        headers: {
+          ...target.headers,
+          ...(scenario.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        requests: [
+          {
+            method: scenario.method,
+            path: scenario.path,
+            setupRequest: (request) => (scenario.body ? { ...request, body: scenario.body() } : request),
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          rps: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          errors: result.errors + result.timeouts,
+          non2xx: result.non2xx,
+        });
+      },
+    );
+    autocannon.track(instance, {
+      renderProgressBar: false,
+      renderResultsTable: false,
+      renderLatencyTable: false,
+    });
+  });
+}
+
+interface Scenario {
+  id: number;
+  title: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: () => string;
+  expectStatus: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'clinic-booking-bench-'));
+  const children: ChildProcess[] = [];
+  let stopDatabase: (() => Promise<void>) | undefined;
+  try {
+    // 1. PostgreSQL and a migrated, seeded database.
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      log('starting an embedded PostgreSQL');
+      const embedded = await startEmbeddedPostgres(work);
+      stopDatabase = embedded.stop;
+      adminUrl = embedded.url;
+    }
+    const databaseName = `clinic_bench_${Date.now()}`;
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${databaseName}`);
+    const [{ server_version: version }] = (await admin.query('SHOW server_version')).rows;
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${databaseName}`;
+    const databaseUrl = url.toString();
+    const dataSource = await new DataSource(dataSourceOptions(databaseUrl, { poolSize: 4 })).initialize();
+    await runMigrationsLocked(dataSource);
+    log('seeding 100,000 slots and 100,000 bookings');
+    const seed = await import('../test/support/seed');
+    await seed.seedVolume(dataSource, { slots: 90_000, patients: 50_000, bookings: 100_000 });
+    const spread = (
+      await dataSource.query(
+        `INSERT INTO slot (starts_at, ends_at, capacity)
+         SELECT date_trunc('day', now()) + interval '10 years' + make_interval(mins => 30 * g),
+                date_trunc('day', now()) + interval '10 years' + make_interval(mins => 30 * g + 30), 1000000
+         FROM generate_series(1, 10000) AS g RETURNING id`,
+      )
+    ).map((row: { id: string }) => row.id);
+    const [{ id: hot }] = await dataSource.query(
+      `INSERT INTO slot (starts_at, ends_at, capacity) VALUES (now() + interval '12 years', now() + interval '12 years 30 minutes', 1000000) RETURNING id`,
+    );
+    const [{ id: soldOut }] = await dataSource.query(
+      `INSERT INTO slot (starts_at, ends_at, capacity, booked_count) VALUES (now() + interval '13 years', now() + interval '13 years 30 minutes', 1, 1) RETURNING id`,
+    );
+    await dataSource.query('ANALYZE');
+    const [{ n: slotCount }] = await dataSource.query('SELECT count(*)::int AS n FROM slot');
+    await dataSource.destroy();
+
+    // 2. The app (production build) and the baseline, as processes.
+    log('building the app (nest build)');
+    execSync('npx nest build', { cwd: ROOT, stdio: 'ignore' });
+    const appPort = await freePort();
+    const basePort = await freePort();
+    const environment = { PATH: process.env.PATH!, DATABASE_URL: databaseUrl };
+    children.push(
+      spawn(process.execPath, ['dist/src/main.js'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: {
+          ...environment,
+          NODE_ENV: 'production',
+          PORT: String(appPort),
+          JWT_SECRET: randomUUID() + randomUUID(),
+          LOG_LEVEL: 'warn',
+          RATE_LIMIT_PER_MINUTE: '0',
+          MAX_CONCURRENT_PER_CLIENT: '0',
+          NOTIFICATION_DISPATCH: 'off',
+          BOOTSTRAP_ADMIN_EMAIL: 'bench@clinic.test',
+          BOOTSTRAP_ADMIN_PASSWORD: 'bench password 123',
+          DATA_DIR: join(work, 'app'),
+        },
+      }),
+    );
+    children.push(
+      spawn(process.execPath, ['-r', 'ts-node/register', 'bench/baseline.ts'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...environment, TS_NODE_SWC: 'true', PORT: String(basePort), POOL_SIZE: String(POOL_SIZE) },
+      }),
+    );
+    await waitFor(`http://127.0.0.1:${appPort}/health/ready`, children[0]);
+    await waitFor(`http://127.0.0.1:${basePort}/api/v1/slots`, children[1]);
+    const login = await fetch(`http://127.0.0.1:${appPort}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@clinic.test', password: 'bench password 123' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const targets: Target[] = [
+      {
+        name: 'app',
+        url: `http://127.0.0.1:${appPort}`,
+        headers: { authorization: `Bearer ${accessToken}` },
+      },
+      { name: 'baseline', url: `http://127.0.0.1:${basePort}`, headers: {} },
+    ];
+
+    // 3. Scenarios, app and baseline alternated, warm-up first, median of three.
+    const from = new Date(Date.now() + 30 * 86_400_000);
+    const window = `from=${from.toISOString()}&to=${new Date(from.getTime() + 7 * 86_400_000).toISOString()}`;
+    const scenarios: Scenario[] = [
+      {
+        id: 1,
+        title: 'bookings spread over 10,000 slots',
+        method: 'POST',
+        path: '/api/v1/bookings',
+        body: () => patientBody(spread[randomInt(spread.length)]),
+        expectStatus: 201,
+      },
+      {
+        id: 2,
+        title: 'bookings on one hot slot',
+        method: 'POST',
+        path: '/api/v1/bookings',
+        body: () => patientBody(hot),
+        expectStatus: 201,
+      },
+      {
+        id: 3,
+        title: 'booking attempts on a sold-out slot (409)',
+        method: 'POST',
+        path: '/api/v1/bookings',
+        body: () => patientBody(soldOut),
+        expectStatus: 409,
+      },
+      {
+        id: 4,
+        title: `GET /slots, 7-day window, ${slotCount.toLocaleString('en')} slots`,
+        method: 'GET',
+        path: `/api/v1/slots?${window}`,
+        expectStatus: 200,
+      },
+      {
+        id: 5,
+        title: 'admin listing, first page, 100,000 bookings',
+        method: 'GET',
+        path: '/api/v1/admin/bookings?limit=50',
+        expectStatus: 200,
+      },
+    ];
+    const results: Record<string, unknown>[] = [];
+    for (const scenario of scenarios) {
+      const measured: Record<string, Result[]> = { app: [], baseline: [] };
+      for (const target of targets) {
+        log(`scenario ${scenario.id} (${scenario.title}): warm-up on ${target.name}`);
+        await run(target, scenario, 3);
+      }
+      for (let i = 0; i < RUNS; i++) {
+        for (const target of i % 2 === 0 ? targets : [...targets].reverse()) {
+          const result = await run(target, scenario, SECONDS);
+          log(
+            `scenario ${scenario.id} run ${i + 1}/${RUNS} ${target.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`,
+          );
+          measured[target.name].push(result);
+        }
+      }
+      const summary = (name: string) => {
+        const rs = measured[name];
+        return {
+          rps: median(rs.map((r) => r.rps)),
+          p50: median(rs.map((r) => r.p50)),
+          p99: median(rs.map((r) => r.p99)),
+          errors: rs.reduce((sum, r) => sum + r.errors, 0),
+          unexpectedStatus:
+            scenario.expectStatus === 200 || scenario.expectStatus === 201
+              ? rs.reduce((sum, r) => sum + r.non2xx, 0)
+              : undefined,
+        };
+      };
+      const app = summary('app');
+      const baseline = summary('baseline');
+      results.push({
+        scenario: scenario.id,
+        title: scenario.title,
+        app,
+        baseline,
+        ratio: app.rps / baseline.rps,
+      });
+    }
+
+    // p99 of scenario 1 at half the app's maximum rate.
+    const maxRate = (results[0].app as { rps: number }).rps;
+    log(`scenario 1 at 50% of the app's maximum rate (${Math.round(maxRate / 2)} req/s)`);
+    const halfRate = await run(targets[0], scenarios[0], SECONDS, Math.max(1, Math.round(maxRate / 2)));
+
+    const targetsMet = {
+      'bookings (1) at least 80% of baseline': (results[0].ratio as number) >= 0.8,
+      'bookings (2) at least 80% of baseline': (results[1].ratio as number) >= 0.8,
+      'p99 of (1) at 50% of max rate at most 50 ms': halfRate.p99 <= 50,
+      'p99 of (4) at most 20 ms': (results[3].app as Result).p99 <= 20,
+      'p99 of (5) at most 50 ms': (results[4].app as Result).p99 <= 50,
+    };
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, postgres: version },
+      settings: { connections: CONNECTIONS, seconds: SECONDS, runs: RUNS, poolSize: POOL_SIZE },
+      results,
+      halfRate: { rate: Math.round(maxRate / 2), p50: halfRate.p50, p99: halfRate.p99 },
+      targetsMet,
+    };
+    const rows = results.map((r) => {
+      const app = r.app as Result;
+      const base = r.baseline as Result;
+      return `| ${r.scenario}. ${r.title} | ${app.rps.toFixed(0)} | ${app.p50} / ${app.p99} | ${app.errors} | ${base.rps.toFixed(0)} | ${base.p50} / ${base.p99} | ${((r.ratio as number) * 100).toFixed(0)}% |`;
+    });
+    const markdown = [
+      `Benchmark of ${report.date} on ${report.machine.cpus} CPUs (${report.machine.cpu}), Node ${report.machine.node}, PostgreSQL ${version}; ${CONNECTIONS} connections, ${SECONDS} s per run, median of ${RUNS}.`,
+      '',
+      '| scenario | app req/s | app p50 / p99 ms | app errors | baseline req/s | baseline p50 / p99 ms | app / baseline |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...rows,
+      '',
+      `Scenario 1 at half the app's maximum rate (${report.halfRate.rate} req/s): p50 ${halfRate.p50} ms, p99 ${halfRate.p99} ms.`,
+      '',
+      ...Object.entries(targetsMet).map(([target, met]) => `- ${met ? 'met' : 'NOT met'}: ${target}`),
+      '',
+    ].join('\n');
+    await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(join(ROOT, 'bench', 'results', 'latest.md'), markdown);
+    process.stdout.write(`\n${markdown}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await stopDatabase?.();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function randomInt(n: number): number {
+  return Math.floor(Math.random() * n);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  },
+);
