@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { violatedConstraint } from '../common/database-errors';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import { localeFromAcceptLanguage } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -90,17 +91,22 @@ export class BookingsService {
       locale: dto.locale ?? localeFromAcceptLanguage(request.acceptLanguage) ?? 'en',
     };
     try {
+      // Fail fast, without a transaction, when the slot as it stands cannot be booked.
+      const reason = this.slots.unbookableReason(await this.slots.find(dto.slotId), now);
+      if (reason) throw reason;
       const body = await this.dataSource.transaction(async (manager) => {
-        const slot = await this.slots.takePlace(manager, dto.slotId, now);
-        if (!slot) throw new NoPlace(dto.slotId);
         const patientId = await this.patients.upsert(manager, details);
         const { token, hash } = newManageToken();
         const { id, reference, createdAt } = await this.insertBooking(manager, {
-          slotId: slot.id,
+          slotId: dto.slotId,
           patientId,
           tokenHash: hash,
           notes: dto.notes ?? null,
         });
+        // The place is taken last, so the slot's row stays locked only until the commit just
+        // after: on a popular slot, bookings queue on that lock for as short a time as can be.
+        const slot = await this.slots.takePlace(manager, dto.slotId, now);
+        if (!slot) throw new NoPlace(dto.slotId);
         const created: BookingCreatedDto = {
           ...toBookingDto({
             id,
@@ -130,6 +136,9 @@ export class BookingsService {
     } catch (error) {
       if (key) await this.idempotency.release(key);
       if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
+      // A slot that vanished between the first look and the insert.
+      if (violatedConstraint(error) === 'booking_slot_fk')
+        throw await this.slots.whyNotBookable(dto.slotId, now);
       throw error;
     }
   }

@@ -81,6 +81,12 @@ function driverErrorOf(error: unknown): { code?: string; constraint?: string } |
   };
 }
 
+/** The constraint an error violated (unique, exclusion, check or foreign key), if any. */
+export function violatedConstraint(error: unknown): string | undefined {
+  const driverError = driverErrorOf(error);
+  return driverError?.code?.startsWith('23') ? driverError.constraint : undefined;
+}
+
 export function translateDatabaseError(error: unknown): DomainError | undefined {
   const driverError = driverErrorOf(error);
   const code = driverError?.code;

@@ -251,7 +251,18 @@ export class SlotsService {
 
   /** Why a place in this slot cannot be taken now: the error to answer with. */
   async whyNotBookable(slotId: string, now: Date): Promise<DomainError> {
-    const slot = await this.find(slotId);
+    // Full, or full a moment ago with a place freed since: either way, this attempt lost.
+    return (
+      this.unbookableReason(await this.find(slotId), now) ??
+      new ConflictError('slot-full', 'This slot is fully booked.')
+    );
+  }
+
+  /**
+   * Why a slot, as read, cannot be booked now; undefined when it looks bookable. Only a
+   * shortcut to fail fast: whether a place is taken is decided by takePlace's update.
+   */
+  unbookableReason(slot: SlotRow | undefined, now: Date): DomainError | undefined {
     if (!slot) return new NotFoundError('There is no slot with this id.');
     if (slot.status === 'cancelled')
       return new ConflictError('slot-cancelled', 'This slot has been cancelled.');
@@ -263,8 +274,9 @@ export class SlotsService {
         `This slot starts too soon to book online (at least ${this.config.bookingMinNoticeMinutes} minutes ahead). Please call the clinic.`,
       );
     }
-    // Full, or full a moment ago with a place freed since: either way, this attempt lost.
-    return new ConflictError('slot-full', 'This slot is fully booked.');
+    if (slot.bookedCount >= slot.capacity)
+      return new ConflictError('slot-full', 'This slot is fully booked.');
+    return undefined;
   }
 
   /** The times of a slot, or undefined. */
