@@ -7,7 +7,9 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, types } from 'pg';
-import { AVAILABLE_SLOTS_SQL } from '../src/slots/slots.service';
+import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
+import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
+import { AVAILABLE_SLOTS_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
 
 types.setTypeParser(types.builtins.DATE, (value) => value);
 const pool = new Pool({
@@ -39,12 +41,10 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const slot = await client.query(
-      `UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
-       WHERE id = $1 AND status = 'open' AND booked_count < capacity AND starts_at > $2
-       RETURNING id, starts_at AS "startsAt", ends_at AS "endsAt"`,
-      [body.slotId, new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000)],
-    );
+    const slot = await client.query(TAKE_PLACE_SQL, [
+      body.slotId,
+      new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000),
+    ]);
     if (slot.rowCount === 0) {
       await client.query('ROLLBACK');
       send(res, 409, {
@@ -57,32 +57,26 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     }
     const {
       rows: [{ id: patientId }],
-    } = await client.query(
-      `INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (email, date_of_birth) DO UPDATE SET
-         first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-         phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
-       RETURNING id`,
-      [
-        patient.firstName,
-        patient.lastName,
-        patient.email.toLowerCase(),
-        '+31612345678',
-        patient.dateOfBirth,
-        'en',
-      ],
-    );
+    } = await client.query(UPSERT_PATIENT_SQL, [
+      patient.firstName,
+      patient.lastName,
+      patient.email.toLowerCase(),
+      '+31612345678',
+      patient.dateOfBirth,
+      'en',
+    ]);
     const token = randomBytes(32).toString('base64url');
     let reference = 'B12-';
     for (let i = 0; i < 6; i++) reference += ALPHABET[randomInt(ALPHABET.length)];
     const {
       rows: [booking],
-    } = await client.query(
-      `INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (reference) DO NOTHING RETURNING id, created_at AS "createdAt"`,
-      [reference, body.slotId, patientId, createHash('sha256').update(token).digest('hex'), null],
-    );
+    } = await client.query(INSERT_BOOKING_SQL, [
+      reference,
+      body.slotId,
+      patientId,
+      createHash('sha256').update(token).digest('hex'),
+      null,
+    ]);
     const { startsAt, endsAt } = slot.rows[0];
     const payload = JSON.stringify({
       reference,

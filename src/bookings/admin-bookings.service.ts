@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
+import { searchPattern } from '../common/search';
 import { parseInstant } from '../common/time';
 import { OutboxService } from '../notifications/outbox.service';
 import { SlotRow } from '../slots/dto/slot.dto';
@@ -102,9 +103,6 @@ function countFrom(where: string): string {
 }
 
 /** `%`, `_` and `\` match literally in a LIKE pattern. */
-function likeEscape(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** The front desk's view of bookings: listing, search, export, attendance, staff cancellation. */
 @Injectable()
@@ -297,12 +295,8 @@ export class AdminBookingsService {
     const q = query.q?.trim();
     if (q) {
       // The pattern is made the way the indexed text is: lower-cased, accents removed.
-      const [{ folded }] = await this.dataSource.query<{ folded: string }[]>(
-        `SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) AS folded`,
-        [q],
-      );
       const alternatives: string[] = [];
-      parameters.push(`%${likeEscape(folded)}%`);
+      parameters.push(await searchPattern(this.dataSource, q));
       alternatives.push(
         `patient_search_text(p.first_name, p.last_name, p.email, p.phone) LIKE $${parameters.length}`,
       );

@@ -6,6 +6,7 @@ import { BookingsService, PatientBooking } from '../bookings/bookings.service';
 import { normalisePhone } from '../bookings/dto/booking-input.dto';
 import { NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
+import { searchPattern } from '../common/search';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type {
   PatientBookingDto,
@@ -30,10 +31,6 @@ const toBookingDto = (b: PatientBooking): PatientBookingDto => ({
   createdAt: b.createdAt.toISOString(),
   cancelledAt: b.cancelledAt?.toISOString() ?? null,
 });
-
-function likeEscape(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /**
  * Patient records for the front desk: search, the record with its bookings, the GDPR
@@ -71,11 +68,7 @@ export class PatientRecordsService implements OnApplicationBootstrap, OnModuleDe
     const parameters: unknown[] = [];
     const q = query.q?.trim();
     if (q) {
-      const [{ folded }] = await this.dataSource.query<{ folded: string }[]>(
-        `SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) AS folded`,
-        [q],
-      );
-      parameters.push(`%${likeEscape(folded)}%`);
+      parameters.push(await searchPattern(this.dataSource, q));
       const alternatives = [
         `patient_search_text(first_name, last_name, email, phone) LIKE $${parameters.length}`,
       ];

@@ -3,6 +3,15 @@ import { updateReturning } from '../common/sql';
 import type { EntityManager } from 'typeorm';
 import type { Locale } from './patient.entity';
 
+/** Find-or-create by email and date of birth, newer details winning (also used by the benchmark). */
+export const UPSERT_PATIENT_SQL = `
+  INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (email, date_of_birth) DO UPDATE SET
+    first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+    phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
+  RETURNING id`;
+
 export interface PatientDetails {
   firstName: string;
   lastName: string;
@@ -40,22 +49,14 @@ export class PatientsService {
   }
 
   async upsert(manager: EntityManager, details: PatientDetails): Promise<string> {
-    const [row] = await manager.query<{ id: string }[]>(
-      `INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (email, date_of_birth) DO UPDATE SET
-         first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-         phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
-       RETURNING id`,
-      [
-        details.firstName,
-        details.lastName,
-        details.email,
-        details.phone,
-        details.dateOfBirth,
-        details.locale,
-      ],
-    );
+    const [row] = await manager.query<{ id: string }[]>(UPSERT_PATIENT_SQL, [
+      details.firstName,
+      details.lastName,
+      details.email,
+      details.phone,
+      details.dateOfBirth,
+      details.locale,
+    ]);
     return row.id;
   }
 }
