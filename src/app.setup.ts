@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { concurrencyCap } from './common/http-server';
 import { requestId, UNPREFIXED_ROUTES } from './common/logging';
 import { ProblemFilter } from './common/problem.filter';
-import { createValidationPipe, NoNulCharactersPipe } from './common/validation';
+import { createValidationPipe, WellFormedTextPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 
 export const API_PREFIX = 'api/v1';
@@ -30,7 +30,7 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): NestEx
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     exposedHeaders: ['x-request-id', 'retry-after'],
   });
-  app.useGlobalPipes(new NoNulCharactersPipe(), createValidationPipe());
+  app.useGlobalPipes(new WellFormedTextPipe(), createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 
   const document = SwaggerModule.createDocument(

@@ -134,6 +134,32 @@ describe('hostile input', () => {
 
   const RUNS = 120;
 
+  it('refuses text that is not well formed (NUL, unpaired surrogates) naming the field: cases the fuzzing found', async () => {
+    const cases: [string, string, unknown, string][] = [
+      [
+        'POST',
+        '/api/v1/admin/staff',
+        { email: '\ud800', password: 'long enough pass', role: 'receptionist' },
+        'email',
+      ],
+      [
+        'POST',
+        '/api/v1/bookings',
+        { ...bookingBody(slotId), patient: { ...anyPatient(), email: 'a\udc00@b.nl' } },
+        'patient.email',
+      ],
+      ['POST', '/api/v1/bookings', { ...bookingBody(slotId), notes: 'nul\u0000here' }, 'notes'],
+      ['GET', '/api/v1/admin/audit?action=%00', undefined, 'action'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const before = await fingerprint(t);
+      const response = await t.http.request(method, path, body, { token: admin });
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      expect(response.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(await fingerprint(t)).toBe(before);
+    }
+  });
+
   it('never answers 5xx to mangled bodies on any endpoint, and refused ones change nothing', async () => {
     const slotBody = {
       startsAt: '2031-09-01T09:00:00Z',

@@ -14,26 +14,37 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
   });
 }
 
-/** The path of the first string holding a NUL character, which PostgreSQL cannot store. */
-function findNul(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+/**
+ * Text that is not well formed: a NUL character (PostgreSQL cannot store it) or an unpaired
+ * UTF-16 surrogate (not text at all; validator's isEmail throws on it).
+ */
+function isMalformed(text: string): boolean {
+  return text.includes('\u0000') || !(text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** The path of the first malformed string (or key) in a value. */
+function findMalformed(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return isMalformed(value) ? path : undefined;
   if (depth > 20 || value === null || typeof value !== 'object') return undefined;
   for (const [key, item] of Object.entries(value)) {
-    if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
-    const found = findNul(item, path ? `${path}.${key}` : key, depth + 1);
+    if (isMalformed(key)) return path || 'body';
+    const found = findMalformed(item, path ? `${path}.${key}` : key, depth + 1);
     if (found) return found;
   }
   return undefined;
 }
 
-/** Refuses NUL characters anywhere in a body, query or path parameter, naming the field. */
+/** Refuses malformed text anywhere in a body, query or path parameter, naming the field. */
 @Injectable()
-export class NoNulCharactersPipe implements PipeTransform {
+export class WellFormedTextPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    const field = findNul(value, metadata.type === 'param' ? (metadata.data ?? 'path') : '');
+    const field = findMalformed(value, metadata.type === 'param' ? (metadata.data ?? 'path') : '');
     if (field !== undefined) {
       throw new ValidationFailedError([
-        { field: field || metadata.type, message: 'must not contain NUL characters' },
+        {
+          field: field || metadata.type,
+          message: 'must be text without NUL characters or unpaired surrogates',
+        },
       ]);
     }
     return value;
