@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../common/pagination.dto';
+import { fetchPage } from '../common/sql';
 import { parseInstant } from '../common/time';
 import type { ActorType } from './audit-event.entity';
 import type { AuditEventDto, AuditQueryDto } from './dto/audit.dto';
@@ -61,19 +62,18 @@ export class AuditService {
     if (query.recordType) add('record_type = ?', query.recordType);
     if (query.recordId) add('record_id = ?', query.recordId);
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const n = parameters.length;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query<(Omit<AuditEventDto, 'createdAt'> & { createdAt: Date })[]>(
-        `SELECT id, actor_type AS "actorType", actor_id AS "actorId", action, record_type AS "recordType",
-                record_id AS "recordId", request_id AS "requestId", created_at AS "createdAt"
-         FROM audit_event ${where} ORDER BY created_at DESC, id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...parameters, query.limit, query.offset],
-      ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total FROM audit_event ${where}`,
-        parameters,
-      ),
-    ]);
+    const { rows, total } = await fetchPage<Omit<AuditEventDto, 'createdAt'> & { createdAt: Date }>(
+      this.dataSource,
+      {
+        select: `SELECT id, actor_type AS "actorType", actor_id AS "actorId", action, record_type AS "recordType",
+                 record_id AS "recordId", request_id AS "requestId", created_at AS "createdAt" FROM audit_event`,
+        countFrom: 'FROM audit_event',
+        where,
+        orderBy: 'created_at DESC, id',
+      },
+      parameters,
+      query,
+    );
     return {
       data: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
       total,

@@ -47,7 +47,7 @@ export class StaffAuthGuard implements CanActivate {
 
 /**
  * Staff only: a valid bearer token of an active account with one of `roles`. Put on a
- * controller (receptionist and admin) and again on a handler to narrow it (admin only).
+ * controller; narrow a single handler with @NarrowRoles, which adds no second guard run.
  */
 export function StaffOnly(...roles: StaffRole[]) {
   return applyDecorators(
@@ -55,6 +55,14 @@ export function StaffOnly(...roles: StaffRole[]) {
     UseGuards(StaffAuthGuard),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ type: ProblemDto, description: 'No, invalid or expired bearer token' }),
+    ApiForbiddenResponse({ type: ProblemDto, description: `Needs the ${roles.join(' or ')} role` }),
+  );
+}
+
+/** On a handler of a @StaffOnly controller: these roles only (the handler's list wins). */
+export function NarrowRoles(...roles: StaffRole[]) {
+  return applyDecorators(
+    SetMetadata(ROLES, roles),
     ApiForbiddenResponse({ type: ProblemDto, description: `Needs the ${roles.join(' or ')} role` }),
   );
 }

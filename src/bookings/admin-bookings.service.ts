@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
 import { searchPattern } from '../common/search';
+import { fetchPage } from '../common/sql';
 import { parseInstant } from '../common/time';
 import { OutboxService } from '../notifications/outbox.service';
 import { SlotRow } from '../slots/dto/slot.dto';
@@ -115,17 +116,17 @@ export class AdminBookingsService {
 
   async list(query: AdminBookingQueryDto): Promise<Page<AdminBookingDto>> {
     const { where, parameters } = await this.filters(query);
-    const n = parameters.length;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query<ListRow[]>(
-        `SELECT ${LIST_COLUMNS} ${FROM} ${where} ORDER BY ${ORDER[query.sort]} LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...parameters, query.limit, query.offset],
-      ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total ${countFrom(where)} ${where}`,
-        parameters,
-      ),
-    ]);
+    const { rows, total } = await fetchPage<ListRow>(
+      this.dataSource,
+      {
+        select: `SELECT ${LIST_COLUMNS} ${FROM}`,
+        countFrom: countFrom(where),
+        where,
+        orderBy: ORDER[query.sort],
+      },
+      parameters,
+      query,
+    );
     return { data: rows.map(toDto), total, limit: query.limit, offset: query.offset };
   }
 

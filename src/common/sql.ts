@@ -18,3 +18,28 @@ export async function updateReturning<T>(db: Queryable, sql: string, parameters:
   }
   return result as T[];
 }
+
+/**
+ * One page of a staff list and the total it is a page of, queried side by side: `select`
+ * is everything before the WHERE clause, `countFrom` the FROM part the total needs, `where`
+ * empty or a full `WHERE …` using `parameters` as $1…$n.
+ */
+export async function fetchPage<T>(
+  db: Queryable,
+  sql: { select: string; countFrom: string; where: string; orderBy: string },
+  parameters: unknown[],
+  page: { limit: number; offset: number },
+): Promise<{ rows: T[]; total: number }> {
+  const n = parameters.length;
+  const [rows, [{ total }]] = await Promise.all([
+    db.query(`${sql.select} ${sql.where} ORDER BY ${sql.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`, [
+      ...parameters,
+      page.limit,
+      page.offset,
+    ]) as Promise<T[]>,
+    db.query(`SELECT count(*)::int AS total ${sql.countFrom} ${sql.where}`, parameters) as Promise<
+      { total: number }[]
+    >,
+  ]);
+  return { rows, total };
+}

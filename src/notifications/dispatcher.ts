@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
+import { updateReturning } from '../common/sql';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { addressOf, EmailComposer } from './composer';
 import { DispatcherSignal } from './dispatcher-signal';
@@ -126,7 +127,8 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async claim(): Promise<ClaimedRow[]> {
-    const result: unknown = await this.dataSource.query(
+    return updateReturning<ClaimedRow>(
+      this.dataSource,
       `WITH due AS (
          SELECT id FROM notification
          WHERE status IN ('pending', 'failed') AND not_before <= now()
@@ -144,7 +146,6 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
          (SELECT b.slot_id FROM booking b WHERE b.id = n.booking_id) AS "bookingSlotId"`,
       [BATCH_SIZE, this.config.notificationLeaseMs, this.instanceId],
     );
-    return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as ClaimedRow[];
   }
 
   private async deliver(row: ClaimedRow): Promise<void> {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { updateReturning } from '../common/sql';
+import { fetchPage, updateReturning } from '../common/sql';
 import { DispatcherSignal } from './dispatcher-signal';
 import type { NotificationDto, NotificationQueryDto } from './dto/notification.dto';
 
@@ -54,17 +54,17 @@ export class NotificationsService {
       conditions.push(`kind = ANY($${parameters.length})`);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const n = parameters.length;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query<Row[]>(
-        `SELECT ${COLUMNS} FROM notification ${where} ORDER BY created_at DESC, id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...parameters, query.limit, query.offset],
-      ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total FROM notification ${where}`,
-        parameters,
-      ),
-    ]);
+    const { rows, total } = await fetchPage<Row>(
+      this.dataSource,
+      {
+        select: `SELECT ${COLUMNS} FROM notification`,
+        countFrom: 'FROM notification',
+        where,
+        orderBy: 'created_at DESC, id',
+      },
+      parameters,
+      query,
+    );
     return { data: rows.map(toDto), total, limit: query.limit, offset: query.offset };
   }
 

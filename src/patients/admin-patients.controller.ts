@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Query, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
-import { StaffOnly, type StaffRequest } from '../auth/staff-auth.guard';
+import { NarrowRoles, StaffOnly, type StaffRequest } from '../auth/staff-auth.guard';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { PatientDetailDto, PatientExportDto, PatientPageDto, PatientQueryDto } from './dto/patient.dto';
@@ -42,7 +42,7 @@ export class AdminPatientsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @StaffOnly('admin')
+  @NarrowRoles('admin')
   @ApiOperation({
     summary: 'Erase a patient’s personal data (GDPR art. 17; admins only)',
     description:

@@ -7,6 +7,7 @@ import { normalisePhone } from '../bookings/dto/booking-input.dto';
 import { NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
 import { searchPattern } from '../common/search';
+import { fetchPage } from '../common/sql';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type {
   PatientBookingDto,
@@ -80,17 +81,17 @@ export class PatientRecordsService implements OnApplicationBootstrap, OnModuleDe
       conditions.push(`(${alternatives.join(' OR ')})`);
     }
     const where = `WHERE ${conditions.join(' AND ')}`;
-    const n = parameters.length;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query<PatientRow[]>(
-        `SELECT ${COLUMNS} FROM patient ${where} ORDER BY last_name, first_name, id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...parameters, query.limit, query.offset],
-      ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total FROM patient ${where}`,
-        parameters,
-      ),
-    ]);
+    const { rows, total } = await fetchPage<PatientRow>(
+      this.dataSource,
+      {
+        select: `SELECT ${COLUMNS} FROM patient`,
+        countFrom: 'FROM patient',
+        where,
+        orderBy: 'last_name, first_name, id',
+      },
+      parameters,
+      query,
+    );
     return { data: rows.map(toPatientDto), total, limit: query.limit, offset: query.offset };
   }
 

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { updateReturning } from '../common/sql';
+import { fetchPage, updateReturning } from '../common/sql';
 import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import {
@@ -155,18 +155,17 @@ export class SlotsService {
       parameters.push(query.status);
       conditions.push(`status = ANY($${parameters.length})`);
     }
-    const where = conditions.join(' AND ');
-    const n = parameters.length;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query<SlotRow[]>(
-        `SELECT ${SLOT_COLUMNS} FROM slot WHERE ${where} ORDER BY starts_at, id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...parameters, query.limit, query.offset],
-      ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total FROM slot WHERE ${where}`,
-        parameters,
-      ),
-    ]);
+    const { rows, total } = await fetchPage<SlotRow>(
+      this.dataSource,
+      {
+        select: `SELECT ${SLOT_COLUMNS} FROM slot`,
+        countFrom: 'FROM slot',
+        where: `WHERE ${conditions.join(' AND ')}`,
+        orderBy: 'starts_at, id',
+      },
+      parameters,
+      query,
+    );
     return { data: rows, total, limit: query.limit, offset: query.offset };
   }
 
