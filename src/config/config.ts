@@ -41,6 +41,7 @@ const schema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(0, 65535).default(3000),
     DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+    DATABASE_POOL_SIZE: int(1, 1000).default(20),
     DATA_DIR: z.string().min(1).default('./var'),
     SMTP_URL: url(['smtp', 'smtps']).optional(),
     MAIL_FROM: z.string().min(3).default('Gold City Medical Center <bookings@localhost>'),
@@ -114,6 +115,8 @@ export interface AppConfig {
   port: number;
   /** Unset: the app starts an embedded PostgreSQL under `dataDir`. */
   databaseUrl?: string;
+  /** Connections this instance may hold; instances × this must stay below max_connections. */
+  databasePoolSize: number;
   dataDir: string;
   smtpUrl?: string;
   mailFrom: string;
@@ -169,6 +172,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     env: env.NODE_ENV,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(env.DATA_DIR),
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,

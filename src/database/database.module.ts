@@ -11,7 +11,9 @@ import { runMigrationsLocked } from './migrate';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
         if (!config.databaseUrl) throw new Error('DatabaseModule needs config.databaseUrl (set by main.ts)');
-        const { entities: _entities, ...options } = dataSourceOptions(config.databaseUrl);
+        const { entities: _entities, ...options } = dataSourceOptions(config.databaseUrl, {
+          poolSize: config.databasePoolSize,
+        });
         return { ...options, autoLoadEntities: true, retryAttempts: 3, retryDelay: 1000 };
       },
       dataSourceFactory: async (options) => {

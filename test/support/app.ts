@@ -34,6 +34,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     // Every test client is 127.0.0.1: the per-address limits would throttle the load tests.
     RATE_LIMIT_PER_MINUTE: '0',
     MAX_CONCURRENT_PER_CLIENT: '0',
+    // Three jest workers share one server (100 connections on a stock PostgreSQL).
+    DATABASE_POOL_SIZE: '5',
     ...env,
     DATABASE_URL: databaseUrl,
   });

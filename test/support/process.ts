@@ -11,12 +11,12 @@ export interface AppProcess {
 
 /**
  * Runs src/main.ts as its own process, as `npm start` would (compiled on the fly by ts-node
- * with swc), with exactly the environment given plus PATH.
+ * with swc), with exactly the environment given plus PATH (and a small pool unless given).
  */
 export function spawnApp(env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', TZ: 'UTC', ...env },
+    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', TZ: 'UTC', DATABASE_POOL_SIZE: '8', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
