@@ -315,6 +315,36 @@ describe('email: several dispatchers, crashes, reminders, mail drop', () => {
     }
   });
 
+  it('does not send again an email whose recording failed for a moment after the mail server took it', async () => {
+    const t = await startTestApp({ ...FAST, SMTP_URL: smtp.url });
+    try {
+      // The database refuses the first three attempts to mark a row sent, as during a restart.
+      await t.dataSource.query(`
+        CREATE SEQUENCE recording_faults;
+        CREATE FUNCTION refuse_recording() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.status = 'sent' AND nextval('recording_faults') <= 3 THEN
+            RAISE EXCEPTION 'injected: the database system is starting up' USING ERRCODE = '57P03';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_recording BEFORE UPDATE ON notification
+          FOR EACH ROW EXECUTE FUNCTION refuse_recording();`);
+      const before = smtp.messages.length;
+      await insertDue(t, 1);
+      await eventually(async () => {
+        const [row] = await t.dataSource.query(`SELECT status, attempts FROM notification`);
+        expect(row).toEqual({ status: 'sent', attempts: 1 });
+      });
+      const [{ last_value }] = await t.dataSource.query(`SELECT last_value FROM recording_faults`);
+      expect(Number(last_value)).toBe(4); // three refusals, then the recording that held
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a resend would be due by now
+      expect(smtp.messages.length).toBe(before + 1);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('gives up at once, saying why, on a token sealed under another secret (instances not sharing JWT_SECRET)', async () => {
     const t = await startTestApp({ ...FAST, SMTP_URL: smtp.url });
     try {

@@ -163,66 +163,104 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       await this.settle(row, `status = 'dead', last_error = $2`, [reason], { keepSecret: true });
       return;
     }
+    const messageId = `<${row.id}@${addressOf(this.config.mailFrom).split('@')[1] ?? 'clinic-booking'}>`;
     try {
-      const email = this.composer.compose({
-        notificationId: row.id,
-        bookingId: row.bookingId,
-        kind: row.kind,
-        locale: row.locale,
-        recipient: row.recipient,
-        payload: row.payload,
-        token,
-      });
-      const messageId = `<${row.id}@${addressOf(this.config.mailFrom).split('@')[1] ?? 'clinic-booking'}>`;
-      await this.mailer.send(
-        {
-          from: this.config.mailFrom,
-          to: row.recipient,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          // Stable per notification: a resend after a crash between sending and recording
-          // carries the same Message-ID, so it is recognisable as the same message.
-          messageId,
-          ...(email.invite
-            ? {
-                icalEvent: { method: email.invite.method, content: email.invite.content },
-                attachments: [
-                  {
-                    filename: email.invite.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
-                    content: email.invite.content,
-                    contentType: `text/calendar; charset=utf-8; method=${email.invite.method}`,
-                  },
-                ],
-              }
-            : {}),
-        },
-        `${row.kind}-${row.id}`,
-      );
-      await this.settle(row, `status = 'sent', sent_at = now(), message_id = $2, last_error = NULL`, [
-        messageId,
-      ]);
+      await this.send(row, token, messageId);
     } catch (error) {
-      const reason = describeFailure(error);
-      if (row.attempts >= this.config.notificationMaxAttempts) {
-        this.logger.error(
-          { notificationId: row.id, kind: row.kind, attempts: row.attempts, reason },
-          'email is dead',
-        );
-        await this.settle(row, `status = 'dead', last_error = $2`, [reason], { keepSecret: true });
-      } else {
-        const delay = retryDelayMs(this.config.notificationRetryBaseMs, row.attempts);
+      await this.recordFailure(row, describeFailure(error));
+      return;
+    }
+    // Sent: from here on a failure is the database's, never a reason to send again.
+    await this.recordSent(row, messageId);
+  }
+
+  private async send(row: ClaimedRow, token: string | undefined, messageId: string): Promise<void> {
+    const email = this.composer.compose({
+      notificationId: row.id,
+      bookingId: row.bookingId,
+      kind: row.kind,
+      locale: row.locale,
+      recipient: row.recipient,
+      payload: row.payload,
+      token,
+    });
+    await this.mailer.send(
+      {
+        from: this.config.mailFrom,
+        to: row.recipient,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        // Stable per notification: a resend after a crash between sending and recording
+        // carries the same Message-ID, so it is recognisable as the same message.
+        messageId,
+        ...(email.invite
+          ? {
+              icalEvent: { method: email.invite.method, content: email.invite.content },
+              attachments: [
+                {
+                  filename: email.invite.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
+                  content: email.invite.content,
+                  contentType: `text/calendar; charset=utf-8; method=${email.invite.method}`,
+                },
+              ],
+            }
+          : {}),
+      },
+      `${row.kind}-${row.id}`,
+    );
+  }
+
+  /**
+   * Records a delivered email, retrying while the database is briefly unavailable (a restart,
+   * a full connection pool). Only if it stays unavailable past half the lease is the row left
+   * to its lease; it is then sent once more, with the same Message-ID.
+   */
+  private async recordSent(row: ClaimedRow, messageId: string): Promise<void> {
+    const deadline = Date.now() + this.config.notificationLeaseMs / 2;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 5_000)) {
+      try {
+        await this.settle(row, `status = 'sent', sent_at = now(), message_id = $2, last_error = NULL`, [
+          messageId,
+        ]);
+        return;
+      } catch (error) {
+        if (Date.now() + pause >= deadline) {
+          this.logger.error(
+            { notificationId: row.id, kind: row.kind, err: describeFailure(error) },
+            'email sent but not recorded; it will be sent again, with the same Message-ID, when its lease ends',
+          );
+          return;
+        }
         this.logger.warn(
-          { notificationId: row.id, kind: row.kind, attempts: row.attempts, retryInMs: delay, reason },
-          'send failed',
+          { notificationId: row.id, kind: row.kind, err: describeFailure(error) },
+          'email sent; recording it failed, retrying',
         );
-        await this.settle(
-          row,
-          `status = 'failed', last_error = $2, not_before = now() + make_interval(secs => $3::double precision / 1000)`,
-          [reason, delay],
-          { keepSecret: true },
-        );
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
+    }
+  }
+
+  /** A send that failed: retried later with backoff, or dead after the last attempt. */
+  private async recordFailure(row: ClaimedRow, reason: string): Promise<void> {
+    if (row.attempts >= this.config.notificationMaxAttempts) {
+      this.logger.error(
+        { notificationId: row.id, kind: row.kind, attempts: row.attempts, reason },
+        'email is dead',
+      );
+      await this.settle(row, `status = 'dead', last_error = $2`, [reason], { keepSecret: true });
+    } else {
+      const delay = retryDelayMs(this.config.notificationRetryBaseMs, row.attempts);
+      this.logger.warn(
+        { notificationId: row.id, kind: row.kind, attempts: row.attempts, retryInMs: delay, reason },
+        'send failed',
+      );
+      await this.settle(
+        row,
+        `status = 'failed', last_error = $2, not_before = now() + make_interval(secs => $3::double precision / 1000)`,
+        [reason, delay],
+        { keepSecret: true },
+      );
     }
   }
 
