@@ -12,6 +12,7 @@ import { hashToken, newManageToken, newReference, REFERENCE_PATTERN } from './bo
 import { normalisePhone, type CreateBookingDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto, BookingView, toBookingDto } from './dto/booking.dto';
 import { IdempotencyService } from './idempotency.service';
+import { RefusalHints } from './refusal-hints';
 import { OutboxService } from '../notifications/outbox.service';
 
 /** A new booking under a fresh reference; nothing on the rare reference collision (also used by the benchmark). */
@@ -65,6 +66,8 @@ export interface BookingAnswer {
 
 @Injectable()
 export class BookingsService {
+  private readonly refusals = new RefusalHints();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly slots: SlotsService,
@@ -98,9 +101,13 @@ export class BookingsService {
       locale: dto.locale ?? localeFromAcceptLanguage(request.acceptLanguage) ?? 'en',
     };
     try {
-      // Fail fast, without a transaction, when the slot as it stands cannot be booked.
-      const reason = this.slots.unbookableReason(await this.slots.find(dto.slotId), now);
-      if (reason) throw reason;
+      // A slot refused a moment ago (full, closed) is most likely still refused: read it
+      // first, so a rush on a full slot costs one query per attempt, not a rolled-back
+      // transaction. Other slots go straight to the transaction, which refuses just as well.
+      if (this.refusals.has(dto.slotId)) {
+        const reason = this.slots.unbookableReason(await this.slots.find(dto.slotId), now);
+        if (reason) throw this.refused(dto.slotId, reason);
+      }
       const body = await this.dataSource.transaction(async (manager) => {
         const patientId = await this.patients.upsert(manager, details);
         const { token, hash } = newManageToken();
@@ -142,10 +149,11 @@ export class BookingsService {
       return { statusCode: 201, body };
     } catch (error) {
       if (key) await this.idempotency.release(key);
-      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
-      // A slot that vanished between the first look and the insert.
+      if (error instanceof NoPlace)
+        throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
+      // An unknown slot (or one that vanished before the insert).
       if (violatedConstraint(error) === 'booking_slot_fk')
-        throw await this.slots.whyNotBookable(dto.slotId, now);
+        throw this.refused(dto.slotId, await this.slots.whyNotBookable(dto.slotId, now));
       throw error;
     }
   }
@@ -321,5 +329,11 @@ export class BookingsService {
       if (row) return { ...row, reference };
     }
     throw new Error('could not draw an unused booking reference in 5 attempts');
+  }
+
+  /** Remembers that `slotId` could not be booked, and answers why. */
+  private refused(slotId: string, reason: Error): Error {
+    this.refusals.note(slotId);
+    return reason;
   }
 }
