@@ -11,7 +11,6 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { DateTime } from 'luxon';
 import { registerDecorator } from 'class-validator';
 import { parseLocalDate } from '../../common/time';
 import { Optional } from '../../common/validators';
@@ -46,11 +45,9 @@ function IsDateOfBirth() {
       propertyName,
       options: { message: 'must be a real date as YYYY-MM-DD, after 1900 and in the past' },
       validator: {
-        validate: (value) => {
-          const date = parseLocalDate(value);
-          if (!date || date.year < 1900) return false;
-          return DateTime.fromObject(date, { zone: 'UTC' }) < DateTime.utc().startOf('day');
-        },
+        // parseLocalDate holds the year to 1900..2999; YYYY-MM-DD strings order as their dates.
+        validate: (value) =>
+          parseLocalDate(value) !== undefined && (value as string) < new Date().toISOString().slice(0, 10),
       },
     });
 }
