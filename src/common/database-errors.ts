@@ -25,7 +25,8 @@ const CONSTRAINT_SQLSTATES = new Set(['23505', '23P01', '23514']);
 
 /**
  * Errors that mean "the database cannot be reached right now": connection refused or reset,
- * the server shutting down (57P01..57P03), too many connections (53300), pool time-out.
+ * a connection exception (SQLSTATE class 08), the server shutting down (57P01..57P03), too
+ * many connections (53300), pool time-out.
  */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -46,6 +47,10 @@ const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection ended unexpectedly',
+  'Client was closed and is not queryable',
+  // TypeORM, when the server ended the session between two statements of a transaction: the
+  // connection's error event releases the query runner, and the next statement finds it so.
+  'Query runner already released',
 ];
 
 /** What PostgreSQL refuses to store (a NUL character): the client's input, so a 400. */
@@ -96,7 +101,8 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     return conflict ? new ConflictError(conflict.code, conflict.detail) : undefined;
   }
   if (code === '22021' || code === '22P05') return new UnstorableTextError();
-  if (code && UNAVAILABLE_CODES.has(code)) return new DatabaseUnavailableError();
+  if (code && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)))
+    return new DatabaseUnavailableError();
   const message = error instanceof Error ? error.message : '';
   if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return new DatabaseUnavailableError();
   return undefined;

@@ -65,6 +65,8 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly composer: EmailComposer;
   private running = false;
+  /** Set once shutdown stops waiting: from then on nothing is retried. */
+  private closing = false;
   private loop?: Promise<void>;
 
   constructor(
@@ -97,6 +99,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
     ]);
     clearTimeout(timer);
+    this.closing = true;
     await this.dataSource
       .query(
         `UPDATE notification SET locked_until = NULL, locked_by = NULL
@@ -213,8 +216,9 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
 
   /**
    * Records a delivered email, retrying while the database is briefly unavailable (a restart,
-   * a full connection pool). Only if it stays unavailable past half the lease is the row left
-   * to its lease; it is then sent once more, with the same Message-ID.
+   * a full connection pool). Only if it stays unavailable past half the lease (or the instance
+   * is shutting down) is the row left to its lease; it is then sent once more, with the same
+   * Message-ID.
    */
   private async recordSent(row: ClaimedRow, messageId: string): Promise<void> {
     const deadline = Date.now() + this.config.notificationLeaseMs / 2;
@@ -225,7 +229,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         ]);
         return;
       } catch (error) {
-        if (Date.now() + pause >= deadline) {
+        if (this.closing || Date.now() + pause >= deadline) {
           this.logger.error(
             { notificationId: row.id, kind: row.kind, err: describeFailure(error) },
             'email sent but not recorded; it will be sent again, with the same Message-ID, when its lease ends',
