@@ -244,6 +244,7 @@ describe('a database restart while bookings come in', () => {
       await load;
 
       expect(duringOutage).toBeGreaterThan(0);
+      if (failures.some((f) => f.status !== 503)) console.log(instances[0].process.output());
       for (const failure of failures) {
         expect(failure.status).toBe(503);
         expect(failure.type).toMatch(/database-unavailable$/);
