@@ -22,7 +22,7 @@ function utc(year: number, month: number, day: number, hour = 0, minute = 0, sec
 export function parseInstant(value: unknown): Date | undefined {
   const match = typeof value === 'string' ? INSTANT.exec(value) : null;
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second = 0] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0));
   const ms = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
   const local = utc(year, month, day, hour, minute, second, ms);
   if (!local) return undefined;
