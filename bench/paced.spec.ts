@@ -1,0 +1,55 @@
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { paced, percentile } from './paced';
+
+describe('percentile', () => {
+  it('is the nearest-rank value', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).toBe(50);
+    expect(percentile(sorted, 0.99)).toBe(99);
+    expect(percentile(sorted, 1)).toBe(100);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('paced', () => {
+  let server: Server;
+  let url: string;
+  const seen: { method?: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    let n = 0;
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        seen.push({ method: req.method, body });
+        // Every second answer is unexpected; each takes at least 30 ms.
+        setTimeout(() => res.writeHead(n++ % 2 === 0 ? 201 : 409).end(), 30);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('sends rate × seconds requests after a second of warm-up, with their bodies, timing each from when it was due', async () => {
+    let i = 0;
+    const result = await paced(
+      url,
+      { method: 'POST', path: '/x', headers: {}, body: () => JSON.stringify({ i: i++ }) },
+      { rate: 40, seconds: 1, connections: 4, expectStatus: 201 },
+    );
+    expect(seen).toHaveLength(80);
+    expect(seen.every((request) => request.method === 'POST')).toBe(true);
+    expect(seen.map((request) => JSON.parse(request.body).i).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 80 }, (_, k) => k),
+    );
+    // Of the 40 recorded answers, the odd ones were 409s.
+    expect(result.errors).toBe(20);
+    expect(result.p50).toBeGreaterThanOrEqual(30);
+    expect(result.max).toBeGreaterThanOrEqual(result.p99);
+    expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Latency at a stated rate: requests sent evenly spaced in time (open loop), each timed from the
+ * moment it was due, not from when a free connection let it go. Autocannon's own rate limit
+ * cannot do this: it lets every connection fire its whole per-second quota at the top of each
+ * second (so a "half rate" run is a full-speed burst followed by silence), and it back-fills
+ * its histogram with a 1 ms expected interval whatever the rate. Both make p99 at a rate mean
+ * little. This is the wrk2 way of measuring instead, on keep-alive connections, after one
+ * unrecorded second at the same rate (which opens the connections).
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export interface PacedRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: () => string;
+}
+
+export interface PacedResult {
+  /** Requests per second actually completed over the run. */
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Transport errors and answers with a status other than the expected one. */
+  errors: number;
+}
+
+/** The value below which `q` (0..1) of the sorted samples lie, nearest-rank. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function paced(
+  baseUrl: string,
+  spec: PacedRequest,
+  options: { rate: number; seconds: number; connections: number; expectStatus: number },
+): Promise<PacedResult> {
+  const url = new URL(baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const interval = 1000 / options.rate;
+  const warmUp = Math.round(options.rate);
+  const total = warmUp + Math.max(1, Math.round(options.rate * options.seconds));
+  const latencies: number[] = [];
+  let errors = 0;
+  const inFlight: Promise<void>[] = [];
+
+  const send = (due: number, recorded: boolean) =>
+    new Promise<void>((resolve) => {
+      const body = spec.body?.();
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method: spec.method,
+          path: spec.path,
+          headers: body
+            ? {
+                ...spec.headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              }
+            : spec.headers,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (recorded) latencies.push(performance.now() - due);
+            if (recorded && res.statusCode !== options.expectStatus) errors++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        if (recorded) errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inFlight.push(send(due, i >= warmUp));
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - start) / 1000 - warmUp / options.rate;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    rps: latencies.length / elapsed,
+    p50: round(percentile(latencies, 0.5)),
+    p99: round(percentile(latencies, 0.99)),
+    max: round(latencies[latencies.length - 1] ?? NaN),
+    errors,
+  };
+}
