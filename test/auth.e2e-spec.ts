@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from '../src/auth/login-limiter';
 import { Staff } from '../src/staff/staff.entity';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
@@ -123,6 +124,29 @@ describe('staff sign-in and roles', () => {
       const body = { email: 'y@clinic.test', password: 'twelve+ characters', role: 'admin' };
       expectProblem(await t.http.post('/api/v1/admin/staff', body, { token }), 401);
     });
+  });
+});
+
+describe('staff tokens signed with JWT_SECRET', () => {
+  it('accepts a token signed with the secret as a plain string (as before the key object), and refuses another secret', async () => {
+    const secret = 'a JWT secret of at least thirty-two characters';
+    const t = await startTestApp({
+      JWT_SECRET: secret,
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    });
+    try {
+      const admin = await t.dataSource.getRepository(Staff).findOneByOrFail({ email: ADMIN.email });
+      const sign = (key: string) =>
+        new JwtService({ secret: key }).sign(
+          { sub: admin.id, role: 'admin' },
+          { algorithm: 'HS256', expiresIn: 60 },
+        );
+      expect((await t.http.get('/api/v1/admin/bookings', { token: sign(secret) })).status).toBe(200);
+      expectProblem(await t.http.get('/api/v1/admin/bookings', { token: sign(`${secret}!`) }), 401);
+    } finally {
+      await t.close();
+    }
   });
 });
 
