@@ -48,6 +48,7 @@ describe('paced', () => {
     );
     // Of the 40 recorded answers, the odd ones were 409s.
     expect(result.errors).toBe(20);
+    expect(result.errorKinds).toEqual({ '409': 20 });
     expect(result.p50).toBeGreaterThanOrEqual(30);
     expect(result.max).toBeGreaterThanOrEqual(result.p99);
     expect(result.p99).toBeGreaterThanOrEqual(result.p50);

@@ -25,6 +25,8 @@ export interface PacedResult {
   max: number;
   /** Transport errors and answers with a status other than the expected one. */
   errors: number;
+  /** The errors by kind: an unexpected status code, or the transport error's code. */
+  errorKinds: Record<string, number>;
 }
 
 /** The value below which `q` (0..1) of the sorted samples lie, nearest-rank. */
@@ -48,6 +50,11 @@ export async function paced(
   const total = warmUp + Math.max(1, Math.round(options.rate * options.seconds));
   const latencies: number[] = [];
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const fail = (kind: string) => {
+    errors++;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   const inFlight: Promise<void>[] = [];
 
   const send = (due: number, recorded: boolean) =>
@@ -72,13 +79,13 @@ export async function paced(
           res.resume();
           res.on('end', () => {
             if (recorded) latencies.push(performance.now() - due);
-            if (recorded && res.statusCode !== options.expectStatus) errors++;
+            if (recorded && res.statusCode !== options.expectStatus) fail(String(res.statusCode));
             resolve();
           });
         },
       );
-      req.on('error', () => {
-        if (recorded) errors++;
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (recorded) fail(error.code ?? error.message);
         resolve();
       });
       req.end(body);
@@ -102,5 +109,6 @@ export async function paced(
     p99: round(percentile(latencies, 0.99)),
     max: round(latencies[latencies.length - 1] ?? NaN),
     errors,
+    errorKinds,
   };
 }
