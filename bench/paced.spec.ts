@@ -24,6 +24,7 @@ describe('paced', () => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
+        if (req.url === '/never') return; // no answer at all
         seen.push({ method: req.method, body });
         // Every second answer is unexpected; each takes at least 30 ms.
         setTimeout(() => res.writeHead(n++ % 2 === 0 ? 201 : 409).end(), 30);
@@ -52,5 +53,14 @@ describe('paced', () => {
     expect(result.p50).toBeGreaterThanOrEqual(30);
     expect(result.max).toBeGreaterThanOrEqual(result.p99);
     expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+  });
+
+  it('counts an answer that does not come in time as an error and still finishes', async () => {
+    const result = await paced(
+      url,
+      { method: 'GET', path: '/never', headers: {} },
+      { rate: 10, seconds: 1, connections: 20, expectStatus: 200, timeoutMs: 200 },
+    );
+    expect(result.errorKinds).toEqual({ timeout: 10 });
   });
 });

@@ -41,7 +41,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function paced(
   baseUrl: string,
   spec: PacedRequest,
-  options: { rate: number; seconds: number; connections: number; expectStatus: number },
+  options: {
+    rate: number;
+    seconds: number;
+    connections: number;
+    expectStatus: number;
+    /** An answer slower than this is an error, as in autocannon (default 10 s). */
+    timeoutMs?: number;
+  },
 ): Promise<PacedResult> {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
@@ -83,6 +90,9 @@ export async function paced(
             resolve();
           });
         },
+      );
+      req.setTimeout(options.timeoutMs ?? 10_000, () =>
+        req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })),
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (recorded) fail(error.code ?? error.message);
