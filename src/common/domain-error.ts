@@ -26,6 +26,21 @@ export abstract class DomainError extends Error {
   readonly errors?: FieldError[];
   /** Seconds after which a retry may succeed (sent as Retry-After). */
   readonly retryAfterSeconds?: number;
+
+  /**
+   * Without a stack trace: a domain error is an expected answer (a full slot, a typo), never
+   * logged with its stack; capturing one (async frames included) costs tens of microseconds
+   * per refused request.
+   */
+  constructor(message?: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 export class ValidationFailedError extends DomainError {
