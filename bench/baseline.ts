@@ -66,17 +66,23 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
       'en',
     ]);
     const token = randomBytes(32).toString('base64url');
-    let reference = 'B12-';
-    for (let i = 0; i < 6; i++) reference += ALPHABET[randomInt(ALPHABET.length)];
-    const {
-      rows: [booking],
-    } = await client.query(INSERT_BOOKING_SQL, [
-      reference,
-      body.slotId,
-      patientId,
-      createHash('sha256').update(token).digest('hex'),
-      null,
-    ]);
+    // As the app: a reference already taken (ON CONFLICT DO NOTHING, no row) is drawn again.
+    let reference = '';
+    let booking: { id: string; createdAt: Date } | undefined;
+    for (let attempt = 0; !booking && attempt < 5; attempt++) {
+      reference = 'B12-';
+      for (let i = 0; i < 6; i++) reference += ALPHABET[randomInt(ALPHABET.length)];
+      [booking] = (
+        await client.query(INSERT_BOOKING_SQL, [
+          reference,
+          body.slotId,
+          patientId,
+          createHash('sha256').update(token).digest('hex'),
+          null,
+        ])
+      ).rows;
+    }
+    if (!booking) throw new Error('could not draw an unused booking reference');
     const { startsAt, endsAt } = slot.rows[0];
     const payload = JSON.stringify({
       reference,
