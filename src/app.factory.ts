@@ -22,6 +22,7 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   const adapter = new HardenedExpressAdapter({
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     requestTimeoutMs: config.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
   });
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register(config, logger),

@@ -308,6 +308,32 @@ function anyPatient() {
   };
 }
 
+describe('idle keep-alive connections', () => {
+  it('are kept open for HTTP_KEEP_ALIVE_TIMEOUT_MS, announced in Keep-Alive, then closed', async () => {
+    const t = await startTestApp({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '2000' });
+    try {
+      const url = new URL(t.url);
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const s = connect(Number(url.port), url.hostname, () => resolve(s));
+        s.on('error', reject);
+      });
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk));
+      const closedAt = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+      while (!data.includes('\r\n\r\n')) await new Promise((resolve) => setTimeout(resolve, 10));
+      const answeredAt = Date.now();
+      expect(data).toMatch(/^HTTP\/1\.1 200/);
+      expect(data).toMatch(/Keep-Alive: timeout=2\r\n/i);
+      const idle = (await closedAt) - answeredAt;
+      expect(idle).toBeGreaterThanOrEqual(1900);
+      expect(idle).toBeLessThan(10_000);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('slow and greedy clients', () => {
   let t: TestApp;
   beforeAll(async () => {

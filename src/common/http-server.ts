@@ -8,10 +8,18 @@ import type { Duplex } from 'node:stream';
  * The Express adapter with a server that drops slow clients: headers must arrive within
  * `headersTimeoutMs` and the whole request within `requestTimeoutMs` (Node answers 408 and
  * closes). Node checks those limits only every `connectionsCheckingInterval`, which can be set
- * only when the server is created, hence creating it here.
+ * only when the server is created, hence creating it here. An idle keep-alive connection is
+ * closed after `keepAliveTimeoutMs`: behind a proxy, longer than the proxy keeps its own idle
+ * connections to the app, or the proxy may send a request just as the app closes (a 502).
  */
 export class HardenedExpressAdapter extends ExpressAdapter {
-  constructor(private readonly limits: { headersTimeoutMs: number; requestTimeoutMs: number }) {
+  constructor(
+    private readonly limits: {
+      headersTimeoutMs: number;
+      requestTimeoutMs: number;
+      keepAliveTimeoutMs: number;
+    },
+  ) {
     super();
   }
 
@@ -24,6 +32,7 @@ export class HardenedExpressAdapter extends ExpressAdapter {
       },
       this.getInstance(),
     );
+    this.httpServer.keepAliveTimeout = this.limits.keepAliveTimeoutMs;
     this.httpServer.on('clientError', answerClientError);
     if (options?.forceCloseConnections) {
       // The base class's own connection tracking, so that close() drops idle keep-alives.

@@ -63,6 +63,7 @@ const schema = z
     RETENTION_MONTHS: int(1, 1200).default(24),
     HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
     MAX_CONCURRENT_PER_CLIENT: int(0, 10_000).default(20),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
@@ -139,6 +140,8 @@ export interface AppConfig {
   /** Slow clients: time to send the headers, and the whole request. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (above a proxy's own idle timeout). */
+  httpKeepAliveTimeoutMs: number;
   /** Public requests in flight per client address at once (0: no cap). */
   maxConcurrentPerClient: number;
   /** Unset outside production: generated once and kept in `dataDir`. */
@@ -191,6 +194,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     retentionMonths: env.RETENTION_MONTHS,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     maxConcurrentPerClient: env.MAX_CONCURRENT_PER_CLIENT,
     jwtSecret: env.JWT_SECRET,
     staffTokenTtlSeconds: env.STAFF_TOKEN_TTL_MINUTES * 60,
