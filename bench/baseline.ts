@@ -4,9 +4,9 @@
  * app. Serves the three benchmarked paths: POST /api/v1/bookings, GET /api/v1/slots and
  * GET /api/v1/admin/bookings (first page). Run: node -r ts-node/register bench/baseline.ts
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, types } from 'pg';
+import { newManageToken, newReference } from '../src/bookings/booking-codes';
 import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
 import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
 import { AVAILABLE_SLOTS_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
@@ -16,7 +16,6 @@ const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.POOL_SIZE ?? 20),
 });
-const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 const REMINDER_HOURS = 24;
 const MIN_NOTICE_MINUTES = 60;
 
@@ -65,21 +64,14 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
       patient.dateOfBirth,
       'en',
     ]);
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newManageToken();
     // As the app: a reference already taken (ON CONFLICT DO NOTHING, no row) is drawn again.
     let reference = '';
     let booking: { id: string; createdAt: Date } | undefined;
     for (let attempt = 0; !booking && attempt < 5; attempt++) {
-      reference = 'B12-';
-      for (let i = 0; i < 6; i++) reference += ALPHABET[randomInt(ALPHABET.length)];
+      reference = newReference();
       [booking] = (
-        await client.query(INSERT_BOOKING_SQL, [
-          reference,
-          body.slotId,
-          patientId,
-          createHash('sha256').update(token).digest('hex'),
-          null,
-        ])
+        await client.query(INSERT_BOOKING_SQL, [reference, body.slotId, patientId, hash, null])
       ).rows;
     }
     if (!booking) throw new Error('could not draw an unused booking reference');
