@@ -138,6 +138,13 @@ interface Scenario {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** The median rate and latencies of several runs. */
+const medians = (runs: { rps: number; p50: number; p99: number }[]) => ({
+  rps: median(runs.map((r) => r.rps)),
+  p50: median(runs.map((r) => r.p50)),
+  p99: median(runs.map((r) => r.p99)),
+});
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'clinic-booking-bench-'));
   const children: ChildProcess[] = [];
@@ -298,9 +305,7 @@ async function main(): Promise<void> {
       const summary = (name: string) => {
         const rs = measured[name];
         return {
-          rps: median(rs.map((r) => r.rps)),
-          p50: median(rs.map((r) => r.p50)),
-          p99: median(rs.map((r) => r.p99)),
+          ...medians(rs),
           errors: rs.reduce((sum, r) => sum + r.errors, 0),
           unexpectedStatus:
             scenario.expectStatus === 200 || scenario.expectStatus === 201
@@ -329,9 +334,7 @@ async function main(): Promise<void> {
         }
       }
       const pacedSummary = (rs: PacedResult[]): PacedResult => ({
-        rps: median(rs.map((r) => r.rps)),
-        p50: median(rs.map((r) => r.p50)),
-        p99: median(rs.map((r) => r.p99)),
+        ...medians(rs),
         max: Math.max(...rs.map((r) => r.max)),
         errors: rs.reduce((sum, r) => sum + r.errors, 0),
         errorKinds: rs.reduce<Record<string, number>>((kinds, r) => {
@@ -339,21 +342,20 @@ async function main(): Promise<void> {
           return kinds;
         }, {}),
       });
-      const halfRate = { app: pacedSummary(paced3.app), baseline: pacedSummary(paced3.baseline) };
       results.push({
         scenario: scenario.id,
         title: scenario.title,
         app,
         baseline,
         ratio: app.rps / baseline.rps,
-        halfRate: { rate, app: halfRate.app, baseline: halfRate.baseline },
+        halfRate: { rate, app: pacedSummary(paced3.app), baseline: pacedSummary(paced3.baseline) },
       });
     }
 
     results.sort((a, b) => a.scenario - b.scenario);
-    const byId = (id: number) => results.find((r) => r.scenario === id);
+    // undefined for a scenario not run (BENCH_SCENARIOS).
     const check = (id: number, met: (r: ScenarioResult) => boolean) => {
-      const r = byId(id);
+      const r = results.find((result) => result.scenario === id);
       return r ? met(r) : undefined;
     };
     const targetsMet = {
