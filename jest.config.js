@@ -20,9 +20,10 @@ module.exports = {
     '<rootDir>/bench/**/*.spec.ts',
     '<rootDir>/test/**/*.e2e-spec.ts',
   ],
-  // NestJS 12 ships ES modules, which Jest's CommonJS runtime cannot load untransformed.
+  // NestJS 12 ships ES modules, which Jest's CommonJS runtime cannot load untransformed; so
+  // does content-disposition, which @fastify/static (Swagger UI's files) requires.
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition)/)'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup-env.ts'],

@@ -1,17 +1,17 @@
 import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pino from 'pino';
 import { AppModule } from './app.module';
-import { HardenedExpressAdapter } from './common/http-server';
-import { setupApp } from './app.setup';
+import { BODY_LIMIT_BYTES, isPublicPath, setupApp } from './app.setup';
+import { createHttpAdapter } from './common/http-server';
 import type { AppConfig } from './config/config';
 
 export const APP_OPTIONS = {
   bufferLogs: true,
   // Throw start-up errors to the caller (main.ts logs them and exits) instead of exiting here.
   abortOnError: false,
-  // setupApp installs the JSON parser itself, with the body size limit.
+  // Fastify's own JSON parser reads bodies, with the size limit the adapter is given.
   bodyParser: false,
   // On close, drop idle keep-alive connections instead of waiting for clients to hang up.
   forceCloseConnections: true,
@@ -19,15 +19,23 @@ export const APP_OPTIONS = {
 
 /** Builds the app exactly as production runs it (tests call this too). */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: pino.Logger) {
-  const adapter = new HardenedExpressAdapter({
-    headersTimeoutMs: config.httpHeadersTimeoutMs,
-    requestTimeoutMs: config.httpRequestTimeoutMs,
-    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
-  });
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, logger),
-    adapter,
+    httpAdapter(config),
     APP_OPTIONS,
   );
   return setupApp(app, config);
+}
+
+/** The HTTP server and its limits, as configured (a new one for each app). */
+export function httpAdapter(config: AppConfig) {
+  return createHttpAdapter({
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    maxConcurrentPerClient: config.maxConcurrentPerClient,
+    isPublic: isPublicPath,
+  });
 }

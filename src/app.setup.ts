@@ -1,31 +1,24 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { concurrencyCap } from './common/http-server';
-import { requestId, UNPREFIXED_ROUTES } from './common/logging';
+import { UNPREFIXED_ROUTES } from './common/logging';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe, WellFormedTextPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 
 export const API_PREFIX = 'api/v1';
-export const BODY_LIMIT = '100kb';
-const PUBLIC_PATHS = /^\/api\/v1\/(slots|bookings)(\/|$)/;
+export const BODY_LIMIT_BYTES = 100 * 1024;
+const PUBLIC_PATHS = /^\/api\/v1\/(slots|bookings)(\/|\?|$)/;
+
+/** Whether a request URL (path and query) is one of the public, unauthenticated endpoints. */
+export const isPublicPath = (url: string) => PUBLIC_PATHS.test(url);
 
 /** Everything that makes the app behave as in production; main.ts and every e2e test call it. */
-export function setupApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+export function setupApp(app: NestFastifyApplication, config: AppConfig): NestFastifyApplication {
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', config.trustProxy);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
-  app.use(concurrencyCap(config.maxConcurrentPerClient, (path) => PUBLIC_PATHS.test(path)));
-  app.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  // Before everything else, so that every answer (docs and errors included) carries its id.
-  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    requestId(req, res);
-    next();
-  });
-  app.use(helmet());
+  // Nest's own security headers: helmet's set and defaults, on every answer (errors included).
+  app.useSecurityHeaders();
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     exposedHeaders: ['x-request-id', 'retry-after'],

@@ -61,7 +61,8 @@ async function main(): Promise<void> {
 
   try {
     app = await createApp({ ...config, databaseUrl }, log);
-    await app.listen(config.port);
+    // Every interface, as in a container (Fastify alone would listen on localhost only).
+    await app.listen(config.port, '0.0.0.0');
   } catch (error) {
     log.fatal({ err: error }, 'start-up failed');
     await app?.close().catch(() => undefined);

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString, Max, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
-import { APP_OPTIONS } from '../src/app.factory';
+import { APP_OPTIONS, httpAdapter } from '../src/app.factory';
 import { AppModule } from '../src/app.module';
 import { setupApp } from '../src/app.setup';
 import { createRootLogger } from '../src/common/logging';
@@ -35,7 +35,7 @@ class TestOnlyController {
 }
 
 describe('errors are problem+json', () => {
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let http: HttpClient;
 
   beforeAll(async () => {
@@ -51,7 +51,10 @@ describe('errors are problem+json', () => {
       imports: [AppModule.register({ ...config, databaseUrl }, createRootLogger(config))],
       controllers: [TestOnlyController],
     }).compile();
-    app = setupApp(moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS), config);
+    app = setupApp(
+      moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(config), APP_OPTIONS),
+      config,
+    );
     http = new HttpClient(await listenOnLoopback(app));
   });
   afterAll(() => app.close());
@@ -88,6 +91,29 @@ describe('errors are problem+json', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expectProblem(response, 415);
+  });
+
+  it('reads the +json media types as JSON and refuses an empty JSON body', async () => {
+    const typed = await http.post('/api/v1/test-only/echo', undefined, {
+      raw: JSON.stringify({ count: 'three', inner: { name: 'x' } }),
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    expect(expectProblem(typed, 400).errors!.map((e) => e.field)).toEqual(['count']);
+    const empty = await http.post('/api/v1/test-only/echo', undefined, {
+      raw: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(expectProblem(empty, 400).detail).toMatch(/empty/);
+  });
+
+  it('answers URLs the router refuses (bad percent-encoding, over-long segment) as problems', async () => {
+    const badEncoding = await http.get('/api/v1/bookings/%ED%A0%80');
+    expect(expectProblem(badEncoding, 400).detail).toMatch(/not valid/);
+    expect(badEncoding.headers.get('x-request-id')).toBeTruthy();
+    const long = await http.get(`/api/v1/bookings/${'A'.repeat(101)}`);
+    expect(expectProblem(long, 414).detail).toMatch(/too long/);
+    // Up to the limit, the route itself answers.
+    expectProblem(await http.get(`/api/v1/bookings/${'A'.repeat(100)}`), 404);
   });
 
   it('names nested fields, wrong types and unknown fields', async () => {

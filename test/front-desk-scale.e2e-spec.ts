@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { signedInStaff, startTestApp } from './support/app';
 import { seedVolume } from './support/seed';
 
@@ -14,6 +15,24 @@ function scans(node: PlanNode): string[] {
     ? [`${node['Node Type']}:${node['Relation Name'] ?? ''}:${node['Index Name'] ?? ''}`]
     : [];
   return [...own, ...(node.Plans ?? []).flatMap(scans)];
+}
+
+/** Starts a CSV export, reads its first chunk, and hangs up. */
+async function abandonCsv(baseUrl: string, token: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const request = get(
+      `${baseUrl}/api/v1/admin/bookings?format=csv`,
+      { headers: { authorization: `Bearer ${token}` } },
+      (response) => {
+        response.once('data', () => {
+          request.destroy();
+          resolve();
+        });
+        response.once('error', () => undefined);
+      },
+    );
+    request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+  });
 }
 
 describe('front desk at scale', () => {
@@ -54,6 +73,14 @@ describe('front desk at scale', () => {
 
       const found = await t.http.get('/api/v1/admin/bookings?q=seed4242@example.nl', { token });
       expect(found.json.total).toBe(2);
+
+      // The CSV export streams every row; a client that leaves half-way gives its database
+      // connection back (more abandoned exports than the pool has connections, then a query).
+      const csv = await t.http.get('/api/v1/admin/bookings?format=csv', { token });
+      expect(csv.text.trimEnd().split('\r\n')).toHaveLength(1 + 100_000);
+      for (let i = 0; i < t.config.databasePoolSize + 3; i++) await abandonCsv(t.url, token);
+      const after = await t.http.get('/api/v1/admin/bookings?limit=1', { token });
+      expect(after.json.total).toBe(100_000);
     } finally {
       await t.close();
     }

@@ -8,7 +8,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, Observable } from 'rxjs';
 import type { Staff } from '../staff/staff.entity';
 import { AuditService } from './audit.service';
@@ -36,7 +36,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const options = this.reflector.get<AuditedOptions | undefined>(AUDITED, context.getHandler());
     if (!options) return next.handle();
-    const request = context.switchToHttp().getRequest<Request & { staff?: Staff; id?: string }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { staff?: Staff }>();
     return next.handle().pipe(
       mergeMap((answer) =>
         from(
@@ -47,7 +47,7 @@ export class AuditInterceptor implements NestInterceptor {
                 ? null
                 : source === 'response'
                   ? ((answer as { id?: string } | undefined)?.id ?? null)
-                  : (request.params[source.param] ?? null);
+                  : ((request.params as Record<string, string | undefined>)[source.param] ?? null);
             await this.audit.record({
               actorType: request.staff ? 'staff' : 'patient',
               actorId: request.staff?.id ?? null,

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthenticatedError } from '../common/domain-error';
 import { ProblemDto } from '../common/problem.dto';
 import type { Staff, StaffRole } from '../staff/staff.entity';
@@ -16,7 +16,7 @@ import { AuthService } from './auth.service';
 
 const ROLES = 'staff-roles';
 
-export interface StaffRequest extends Request {
+export interface StaffRequest extends FastifyRequest {
   staff: Staff;
 }
 

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import accepts from 'accepts';
+import type { FastifyRequest } from 'fastify';
 import { Audited } from '../audit/audited';
 import { StaffOnly } from '../auth/staff-auth.guard';
 import { ApiProblems } from '../common/problem.dto';
@@ -32,19 +33,16 @@ export class AdminBookingsController {
   @Audited('booking.list', 'booking', 'none')
   async list(
     @Query() query: AdminBookingQueryDto,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<AdminBookingPageDto | undefined> {
+    @Req() request: FastifyRequest,
+  ): Promise<AdminBookingPageDto | StreamableFile> {
     const csv =
       query.format === 'csv' ||
-      (query.format !== 'json' && request.accepts(['application/json', 'text/csv']) === 'text/csv');
+      (query.format !== 'json' && accepts(request.raw).type(['application/json', 'text/csv']) === 'text/csv');
     if (!csv) return this.bookings.list(query);
-    response
-      .status(200)
-      .type('text/csv; charset=utf-8')
-      .setHeader('Content-Disposition', 'attachment; filename="bookings.csv"');
-    await this.bookings.writeCsv(query, response);
-    return undefined;
+    return new StreamableFile(await this.bookings.csv(query), {
+      type: 'text/csv; charset=utf-8',
+      disposition: 'attachment; filename="bookings.csv"',
+    });
   }
 
   @Patch(':id')

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
@@ -130,40 +129,32 @@ export class AdminBookingsService {
     return { data: rows.map(toDto), total, limit: query.limit, offset: query.offset };
   }
 
-  /** Streams every matching row (no page cap) as CSV, row by row from a database cursor. */
-  async writeCsv(query: AdminBookingQueryDto, out: Writable): Promise<void> {
+  /**
+   * Every matching row (no page cap) as CSV, read row by row from a database cursor as the
+   * client takes it. The filters are checked and the query started before this answers, so
+   * that a bad filter is still a 400; the connection goes back to the pool when the stream
+   * ends, fails or is dropped by a client that went away.
+   */
+  async csv(query: AdminBookingQueryDto): Promise<Readable> {
     const { where, parameters } = await this.filters(query);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    let rows: Readable;
     try {
-      const rows = await runner.stream(
+      rows = await runner.stream(
         `SELECT ${LIST_COLUMNS} ${FROM} ${where} ORDER BY ${ORDER[query.sort]}`,
         parameters,
       );
-      if (!out.write(csvLine(CSV_HEADER))) await once(out, 'drain');
-      for await (const row of rows as AsyncIterable<ListRow>) {
-        const line = csvLine([
-          row.reference,
-          row.status,
-          row.startsAt,
-          row.endsAt,
-          row.firstName,
-          row.lastName,
-          row.email,
-          row.phone,
-          row.dateOfBirth,
-          row.notes,
-          row.createdAt,
-          row.cancelledAt,
-          row.cancelledBy,
-          row.cancelReason,
-        ]);
-        if (!out.write(line)) await once(out, 'drain');
-      }
-      out.end();
-    } finally {
+    } catch (error) {
       await runner.release();
+      throw error;
     }
+    const csv = Readable.from(csvLines(rows as AsyncIterable<ListRow>));
+    csv.once('close', () => {
+      rows.destroy();
+      void runner.release();
+    });
+    return csv;
   }
 
   async get(id: string): Promise<AdminBookingDto> {
@@ -311,5 +302,27 @@ export class AdminBookingsService {
       conditions.push(`(${alternatives.join(' OR ')})`);
     }
     return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', parameters };
+  }
+}
+
+async function* csvLines(rows: AsyncIterable<ListRow>): AsyncGenerator<string> {
+  yield csvLine(CSV_HEADER);
+  for await (const row of rows) {
+    yield csvLine([
+      row.reference,
+      row.status,
+      row.startsAt,
+      row.endsAt,
+      row.firstName,
+      row.lastName,
+      row.email,
+      row.phone,
+      row.dateOfBirth,
+      row.notes,
+      row.createdAt,
+      row.cancelledAt,
+      row.cancelledBy,
+      row.cancelReason,
+    ]);
   }
 }

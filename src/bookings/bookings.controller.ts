@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Audited } from '../audit/audited';
 import { ValidationFailedError } from '../common/domain-error';
 import { ApiProblems } from '../common/problem.dto';
@@ -53,7 +53,7 @@ export class BookingsController {
     @Body() dto: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('accept-language') acceptLanguage: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BookingCreatedDto> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailedError([
@@ -61,7 +61,7 @@ export class BookingsController {
       ]);
     }
     const answer = await this.bookings.book(dto, { idempotencyKey, acceptLanguage });
-    response.status(answer.statusCode);
+    void reply.status(answer.statusCode);
     return answer.body;
   }
 

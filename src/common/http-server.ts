@@ -1,51 +1,82 @@
-import type { NestApplicationOptions } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
-import { createServer, STATUS_CODES } from 'node:http';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { createServer, IncomingMessage, RequestListener, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { requestId } from './logging';
+
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  bodyLimitBytes: number;
+  /** Whether, or through how many proxies, X-Forwarded-For gives the client's address. */
+  trustProxy: boolean | number;
+  /** Public requests in flight per client address (0: no cap). */
+  maxConcurrentPerClient: number;
+  isPublic: (path: string) => boolean;
+}
 
 /**
- * The Express adapter with a server that drops slow clients: headers must arrive within
+ * The Fastify adapter, with a server that drops slow clients: headers must arrive within
  * `headersTimeoutMs` and the whole request within `requestTimeoutMs` (Node answers 408 and
  * closes). Node checks those limits only every `connectionsCheckingInterval`, which can be set
  * only when the server is created, hence creating it here. An idle keep-alive connection is
  * closed after `keepAliveTimeoutMs`: behind a proxy, longer than the proxy keeps its own idle
  * connections to the app, or the proxy may send a request just as the app closes (a 502).
+ *
+ * Its first request hooks (after Nest's own CORS and security-header hooks, before any
+ * middleware and before the body is read) give every answer its request id and cap the
+ * requests one client address may have in flight.
  */
-export class HardenedExpressAdapter extends ExpressAdapter {
-  constructor(
-    private readonly limits: {
-      headersTimeoutMs: number;
-      requestTimeoutMs: number;
-      keepAliveTimeoutMs: number;
+export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    bodyLimit: limits.bodyLimitBytes,
+    // A number of hops as Express counted them: the address that many hops in from the socket.
+    trustProxy:
+      typeof limits.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (limits.trustProxy as number)
+        : limits.trustProxy,
+    genReqId: (request: IncomingMessage) => requestId(request),
+    serverFactory: (handler: RequestListener) => {
+      const server = createServer(
+        {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+        },
+        handler,
+      );
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      return server;
     },
-  ) {
-    super();
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerRouterError,
+    // On close, drop idle keep-alive connections instead of waiting for clients to hang up.
+    forceCloseConnections: true,
+  });
+  const fastify = adapter.getInstance();
+  // Fastify parses application/json itself; the +json types (RFC 6839) are JSON as well.
+  fastify.addContentTypeParser(
+    /^application\/[\w.-]+\+json$/i,
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // On the Node response, so that answers Fastify does not write itself carry it too.
+    reply.raw.setHeader('x-request-id', request.id);
+    done();
+  });
+  if (limits.maxConcurrentPerClient > 0) {
+    fastify.addHook('onRequest', concurrencyCap(limits.maxConcurrentPerClient, limits.isPublic));
   }
-
-  override initHttpServer(options: NestApplicationOptions): void {
-    this.httpServer = createServer(
-      {
-        headersTimeout: this.limits.headersTimeoutMs,
-        requestTimeout: this.limits.requestTimeoutMs,
-        connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
-      },
-      this.getInstance(),
-    );
-    this.httpServer.keepAliveTimeout = this.limits.keepAliveTimeoutMs;
-    this.httpServer.on('clientError', answerClientError);
-    if (options?.forceCloseConnections) {
-      // The base class's own connection tracking, so that close() drops idle keep-alives.
-      (this as unknown as { trackOpenConnections(): void }).trackOpenConnections();
-    }
-  }
+  return adapter;
 }
 
 /**
  * Requests Node's HTTP parser refuses before the app sees them (headers or URL too large,
  * malformed HTTP, too slow) are answered as problem+json too, like every other error.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -66,20 +97,40 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 /**
+ * URLs the router refuses before any hook runs (a path that is not valid percent-encoded
+ * UTF-8, a path segment over 100 characters) get a problem answer too, with their request id.
+ */
+function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
+  const detail =
+    status === 414
+      ? 'A part of the request path is too long (at most 100 characters).'
+      : status === 400
+        ? 'The request path is not valid (bad percent-encoding).'
+        : 'Something went wrong on our side. Please try again later.';
+  void reply
+    .code(status)
+    .header('x-request-id', request.id)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail }));
+}
+
+/**
  * At most `max` requests in flight per client address on the public endpoints, so one client
- * cannot hold every connection (e.g. with slow uploads). Runs before body parsing; answers a
- * 429 problem itself, since it runs outside Nest's exception filters.
+ * cannot hold every connection (e.g. with slow uploads). Runs before the body is read; answers
+ * a 429 problem itself, before Nest's exception filters are in reach.
  */
 export function concurrencyCap(max: number, isPublic: (path: string) => boolean) {
   const inFlight = new Map<string, number>();
-  return (request: Request, response: Response, next: NextFunction): void => {
-    if (max === 0 || !isPublic(request.path)) return next();
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    if (!isPublic(request.url)) return done();
     const client = request.ip ?? 'unknown';
     const current = inFlight.get(client) ?? 0;
     if (current >= max) {
-      response
-        .status(429)
-        .setHeader('Retry-After', '1')
+      void reply
+        .code(429)
+        .header('Retry-After', '1')
         .type('application/problem+json')
         .send(
           JSON.stringify({
@@ -92,11 +143,11 @@ export function concurrencyCap(max: number, isPublic: (path: string) => boolean)
       return;
     }
     inFlight.set(client, current + 1);
-    response.once('close', () => {
+    reply.raw.once('close', () => {
       const left = (inFlight.get(client) ?? 1) - 1;
       if (left <= 0) inFlight.delete(client);
       else inFlight.set(client, left);
     });
-    next();
+    done();
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import pino from 'pino';
@@ -28,14 +28,14 @@ const REDACT = [
 
 /**
  * The request's id: the caller's own `x-request-id` when it is sane (so that a request can be
- * followed end to end), else a new UUID; set once per request and echoed on the response.
+ * followed end to end), else a new UUID; set once per request (Fastify's request id and the
+ * log lines' are this one) and echoed on the response (see createHttpAdapter).
  */
-export function requestId(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+export function requestId(req: IncomingMessage & { id?: unknown }): string {
   if (typeof req.id === 'string') return req.id;
   const incoming = req.headers['x-request-id'];
   const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   req.id = id;
-  res.setHeader('x-request-id', id);
   return id;
 }
 
@@ -55,7 +55,7 @@ export function loggerParams(logger: pino.Logger): Params {
     forRoutes: [{ path: '/*path', method: RequestMethod.ALL }],
     pinoHttp: {
       logger,
-      genReqId: (req: IncomingMessage, res: ServerResponse) => requestId(req, res),
+      genReqId: (req: IncomingMessage) => requestId(req),
       // A refused request (a full slot, a typo) is ordinary traffic, not a warning; 5xx is.
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
 import { translateDatabaseError } from './database-errors';
 import { DomainError, ErrorKind, FieldError } from './domain-error';
 
@@ -25,16 +25,26 @@ const STATUS_OF: Record<ErrorKind, number> = {
 
 const PROBLEM_BASE = 'https://clinic-booking.dev/problems/';
 
-/** Friendlier details for errors Nest and body-parser raise before our code runs. */
-function detailOfHttpException(exception: HttpException, request: Request): string {
+/** What Fastify's own refusals (reading the body, the URL) mean, said for the caller. */
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; it must be a JSON object.',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large (at most 100 kB).',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON (Content-Type: application/json).',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not match its Content-Length.',
+  FST_ERR_BAD_URL: 'The request URL is not valid.',
+};
+
+/** Friendlier details for errors Nest and Fastify raise before our code runs. */
+function detailOfHttpException(exception: HttpException, request: { method?: string; url?: string }): string {
   const status = exception.getStatus();
-  const cause = exception.cause as { type?: string } | undefined;
-  if (status === 400 && cause?.type === 'entity.parse.failed') return 'The request body is not valid JSON.';
-  if (status === 413) return 'The request body is too large (at most 100 kB).';
+  const cause = exception.cause as { code?: string } | undefined;
+  const fastifyDetail = cause?.code ? FASTIFY_DETAILS[cause.code] : undefined;
+  if (fastifyDetail) return fastifyDetail;
   if (status === 404 && exception.constructor.name === 'NotFoundException' && !exception.cause) {
     const body = exception.getResponse();
     if (typeof body === 'object' && String((body as { message?: unknown }).message).startsWith('Cannot ')) {
-      return `There is no ${request.method} ${request.originalUrl.split('?')[0]} endpoint.`;
+      return `There is no ${request.method} ${(request.url ?? '').split('?')[0]} endpoint.`;
     }
   }
   const body = exception.getResponse();
@@ -51,8 +61,9 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
+    // Fastify's request and reply, or Node's own where a middleware threw.
+    const request = http.getRequest<FastifyRequest | IncomingMessage>();
+    const response = http.getResponse<FastifyReply | ServerResponse>();
     const error =
       exception instanceof DomainError ? exception : (translateDatabaseError(exception) ?? exception);
 
@@ -86,12 +97,23 @@ export class ProblemFilter implements ExceptionFilter {
       };
     }
 
-    if (response.headersSent) {
-      response.end();
+    const raw = response instanceof ServerResponse ? response : response.raw;
+    if (raw.headersSent || (!(response instanceof ServerResponse) && response.sent)) {
+      // Too late for an answer (a CSV export failing half-way): cut the response short.
+      raw.destroy();
       return;
     }
-    if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    const body = JSON.stringify(problem);
+    if (response instanceof ServerResponse) {
+      response.statusCode = problem.status;
+      if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
+      response.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+      response.setHeader('Content-Length', Buffer.byteLength(body));
+      response.end(body);
+      return;
+    }
+    if (retryAfter) void response.header('Retry-After', String(retryAfter));
+    void response.status(problem.status).type('application/problem+json; charset=utf-8').send(body);
   }
 }
 
