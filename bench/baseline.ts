@@ -9,7 +9,8 @@ import { Pool, types } from 'pg';
 import { newManageToken, newReference } from '../src/bookings/booking-codes';
 import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
 import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
-import { AVAILABLE_SLOTS_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
+import { RefusalHints } from '../src/bookings/refusal-hints';
+import { AVAILABLE_SLOTS_SQL, FIND_SLOT_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
 
 types.setTypeParser(types.builtins.DATE, (value) => value);
 const pool = new Pool({
@@ -34,26 +35,44 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return JSON.parse(data);
 }
 
+const refusals = new RefusalHints();
+
+function refuse(res: ServerResponse, slotId: string): void {
+  refusals.note(slotId);
+  send(res, 409, { type: 'slot-full', title: 'Conflict', status: 409, detail: 'This slot is fully booked.' });
+}
+
+/** Whether a slot as read can take a booking now (the app's checks, in short). */
+function looksBookable(
+  slot: { status: string; startsAt: Date; bookedCount: number; capacity: number } | undefined,
+  earliest: Date,
+) {
+  return !!slot && slot.status === 'open' && slot.startsAt > earliest && slot.bookedCount < slot.capacity;
+}
+
+/**
+ * The app's statements in the app's order: a slot refused a moment ago is read first; else
+ * the patient, the booking, then the place (so the slot's row is locked only until the
+ * commit), then the two notifications; a place not taken rolls back and reads the slot to
+ * say why.
+ */
 async function book(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
   const patient = body.patient as Record<string, string>;
+  const slotId = body.slotId as string;
   const now = new Date();
+  const earliest = new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000);
+  if (refusals.has(slotId)) {
+    const { rows } = await pool.query(FIND_SLOT_SQL, [slotId]);
+    if (!looksBookable(rows[0], earliest)) return refuse(res, slotId);
+  }
   const client = await pool.connect();
+  let released = false;
+  const release = () => {
+    released = true;
+    client.release();
+  };
   try {
     await client.query('BEGIN');
-    const slot = await client.query(TAKE_PLACE_SQL, [
-      body.slotId,
-      new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000),
-    ]);
-    if (slot.rowCount === 0) {
-      await client.query('ROLLBACK');
-      send(res, 409, {
-        type: 'slot-full',
-        title: 'Conflict',
-        status: 409,
-        detail: 'This slot is fully booked.',
-      });
-      return;
-    }
     const {
       rows: [{ id: patientId }],
     } = await client.query(UPSERT_PATIENT_SQL, [
@@ -70,15 +89,20 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     let booking: { id: string; createdAt: Date } | undefined;
     for (let attempt = 0; !booking && attempt < 5; attempt++) {
       reference = newReference();
-      [booking] = (
-        await client.query(INSERT_BOOKING_SQL, [reference, body.slotId, patientId, hash, null])
-      ).rows;
+      [booking] = (await client.query(INSERT_BOOKING_SQL, [reference, slotId, patientId, hash, null])).rows;
     }
     if (!booking) throw new Error('could not draw an unused booking reference');
+    const slot = await client.query(TAKE_PLACE_SQL, [slotId, earliest]);
+    if (slot.rowCount === 0) {
+      await client.query('ROLLBACK');
+      release();
+      await pool.query(FIND_SLOT_SQL, [slotId]);
+      return refuse(res, slotId);
+    }
     const { startsAt, endsAt } = slot.rows[0];
     const payload = JSON.stringify({
       reference,
-      slotId: body.slotId,
+      slotId,
       startsAt,
       endsAt,
       firstName: patient.firstName,
@@ -98,20 +122,22 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
       ],
     );
     await client.query('COMMIT');
+    release();
     send(res, 201, {
       id: booking.id,
       reference,
       status: 'booked',
-      slot: { id: body.slotId, startsAt, endsAt },
+      slot: { id: slotId, startsAt, endsAt },
       patient: { firstName: patient.firstName, lastName: patient.lastName, email: patient.email },
       createdAt: booking.createdAt,
       manageToken: token,
     });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!released) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      release();
+    }
     throw error;
-  } finally {
-    client.release();
   }
 }
 
