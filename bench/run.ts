@@ -20,6 +20,7 @@ import { dataSourceOptions } from '../src/database/data-source.options';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrate';
 import { paced, PacedResult } from './paced';
+import { renderMarkdown, Report, ScenarioResult } from './report';
 
 const ROOT = join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -108,23 +109,6 @@ function run(target: Target, scenario: Scenario, seconds: number): Promise<Resul
       renderLatencyTable: false,
     });
   });
-}
-
-interface Summary {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  unexpectedStatus?: number;
-}
-
-interface ScenarioResult {
-  scenario: number;
-  title: string;
-  app: Summary;
-  baseline: Summary;
-  ratio: number;
-  halfRate: { rate: number; app: PacedResult; baseline: PacedResult };
 }
 
 interface Scenario {
@@ -365,39 +349,14 @@ async function main(): Promise<void> {
       'p99 of (4) at 50% of max rate at most 20 ms': check(4, (r) => r.halfRate.app.p99 <= 20),
       'p99 of (5) at 50% of max rate at most 50 ms': check(5, (r) => r.halfRate.app.p99 <= 50),
     };
-    const report = {
+    const report: Report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, postgres: version },
       settings: { connections: CONNECTIONS, seconds: SECONDS, runs: RUNS, poolSize: POOL_SIZE },
       results,
       targetsMet,
     };
-    const markdown = [
-      `Benchmark of ${report.date} on ${report.machine.cpus} CPUs (${report.machine.cpu}), Node ${report.machine.node}, PostgreSQL ${version}.`,
-      '',
-      `At full load (autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, median of ${RUNS}):`,
-      '',
-      '| scenario | app req/s | app p50 / p99 ms | app errors | baseline req/s | baseline p50 / p99 ms | app / baseline |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...results.map(
-        (r) =>
-          `| ${r.scenario}. ${r.title} | ${r.app.rps.toFixed(0)} | ${r.app.p50} / ${r.app.p99} | ${r.app.errors} | ${r.baseline.rps.toFixed(0)} | ${r.baseline.p50} / ${r.baseline.p99} | ${(r.ratio * 100).toFixed(0)}% |`,
-      ),
-      '',
-      `At half the app's maximum rate (requests evenly spaced, each timed from when it was due, ${SECONDS} s per run, median of ${RUNS}; max is the largest of all runs):`,
-      '',
-      '| scenario | req/s | app p50 / p99 / max ms | app errors | baseline p50 / p99 / max ms |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...results.map(
-        ({ scenario, halfRate: { rate, app, baseline } }) =>
-          `| ${scenario} | ${rate} | ${app.p50} / ${app.p99} / ${app.max} | ${app.errors} | ${baseline.p50} / ${baseline.p99} / ${baseline.max} |`,
-      ),
-      '',
-      ...Object.entries(targetsMet)
-        .filter(([, met]) => met !== undefined)
-        .map(([target, met]) => `- ${met ? 'met' : 'NOT met'}: ${target}`),
-      '',
-    ].join('\n');
+    const markdown = renderMarkdown(report);
     if (!ONLY) {
       await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
       await writeFile(join(ROOT, 'bench', 'results', 'latest.md'), markdown);

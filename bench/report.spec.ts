@@ -1,0 +1,30 @@
+import { renderMarkdown, Report } from './report';
+
+const paced = { rps: 10, p50: 1, p99: 2, max: 3, errors: 0, errorKinds: {} };
+
+describe('renderMarkdown', () => {
+  const report: Report = {
+    date: '2026-11-26T00:00:00.000Z',
+    machine: { cpus: 2, cpu: 'Test CPU', node: 'v20.20.2', postgres: '18.4' },
+    settings: { connections: 32, seconds: 10, runs: 3, poolSize: 20 },
+    results: [
+      {
+        scenario: 1,
+        title: 'bookings',
+        app: { rps: 1078, p50: 29, p99: 65, errors: 0 },
+        baseline: { rps: 1351, p50: 22, p99: 61, errors: 0 },
+        ratio: 1078 / 1351,
+        halfRate: { rate: 539, app: paced, baseline: paced },
+      },
+    ],
+    targetsMet: { 'bookings (1) at least 80% of baseline': false, 'not run': undefined },
+  };
+
+  it('prints a ratio just under a target with a decimal, never rounded up onto the line', () => {
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain('| 1. bookings | 1078 | 29 / 65 | 0 | 1351 | 22 / 61 | 79.8% |');
+    expect(markdown).toContain('- NOT met: bookings (1) at least 80% of baseline');
+    expect(markdown).not.toContain('not run');
+    expect(markdown).toContain('PostgreSQL 18.4');
+  });
+});
