@@ -72,6 +72,16 @@ export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
   return adapter;
 }
 
+/** A problem with no type of its own (RFC 9457 `about:blank`): the status says it. */
+function problemJson(status: number, detail: string): string {
+  return JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive.'],
+};
+
 /**
  * Requests Node's HTTP parser refuses before the app sees them (headers or URL too large,
  * malformed HTTP, too slow) are answered as problem+json too, like every other error.
@@ -81,39 +91,33 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     socket.destroy();
     return;
   }
-  const status =
-    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const detail =
-    status === 431
-      ? 'The request line or headers are too large.'
-      : status === 408
-        ? 'The request took too long to arrive.'
-        : 'The request is not valid HTTP.';
-  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request is not valid HTTP.'];
+  const body = problemJson(status, detail);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
+const ROUTER_ERRORS: Record<string, [number, string]> = {
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'A part of the request path is too long (at most 100 characters).'],
+  FST_ERR_BAD_URL: [400, 'The request path is not valid (bad percent-encoding).'],
+};
+
 /**
  * URLs the router refuses before any hook runs (a path that is not valid percent-encoded
  * UTF-8, a path segment over 100 characters) get a problem answer too, with their request id.
  */
 function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
-  const detail =
-    status === 414
-      ? 'A part of the request path is too long (at most 100 characters).'
-      : status === 400
-        ? 'The request path is not valid (bad percent-encoding).'
-        : 'Something went wrong on our side. Please try again later.';
+  const [status, detail] = ROUTER_ERRORS[error.code] ?? [
+    500,
+    'Something went wrong on our side. Please try again later.',
+  ];
   void reply
     .code(status)
     .header('x-request-id', request.id)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail }));
+    .send(problemJson(status, detail));
 }
 
 /**
