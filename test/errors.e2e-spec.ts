@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString, Max, ValidateNested } from 'class-validator';
@@ -35,6 +36,7 @@ class TestOnlyController {
 }
 
 describe('errors are problem+json', () => {
+  const logLines: Record<string, unknown>[] = [];
   let app: NestFastifyApplication;
   let http: HttpClient;
 
@@ -47,8 +49,16 @@ describe('errors are problem+json', () => {
       DATA_DIR: '/tmp/clinic-booking-errors',
       CORS_ORIGINS: 'https://clinic.example',
     });
+    // The app's own logger settings, writing to a sink this test reads.
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = createRootLogger({ logLevel: 'info' }, sink);
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.register({ ...config, databaseUrl }, createRootLogger(config))],
+      imports: [AppModule.register({ ...config, databaseUrl }, logger)],
       controllers: [TestOnlyController],
     }).compile();
     app = setupApp(
@@ -138,7 +148,15 @@ describe('errors are problem+json', () => {
     const problem = expectProblem(response, 500);
     expect(problem.title).toBe('Internal Server Error');
     expect(response.text).not.toMatch(/secret|postgres|stack|Error:/);
-    expect(response.headers.get('x-request-id')).toBeTruthy();
+    const id = response.headers.get('x-request-id');
+    expect(id).toBeTruthy();
+    // Logged, with the request's id: by the filter (inside the request) and as the request.
+    await new Promise((resolve) => setImmediate(resolve));
+    const mine = logLines.filter((line) => line.reqId === id);
+    expect(mine.map((line) => [line.level, line.msg])).toEqual([
+      [50, 'unhandled error'],
+      [50, 'request errored'],
+    ]);
   });
 
   it('sends the security headers and allows only the configured CORS origins', async () => {

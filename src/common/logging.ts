@@ -39,12 +39,19 @@ export function requestId(req: IncomingMessage & { id?: unknown }): string {
   return id;
 }
 
-export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): pino.Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: REDACT, remove: true },
-    base: { service: 'clinic-booking' },
-  });
+/** The process's logger: JSON lines on stdout (or `destination`), credentials removed. */
+export function createRootLogger(
+  config: Pick<AppConfig, 'logLevel'>,
+  destination?: pino.DestinationStream,
+): pino.Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: REDACT, remove: true },
+      base: { service: 'clinic-booking' },
+    },
+    destination,
+  );
 }
 
 /** nestjs-pino settings: one JSON line per request and per log call, each with the request id. */
