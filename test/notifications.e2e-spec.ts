@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SecretBox } from '../src/common/secret-box';
+import { OutboxService } from '../src/notifications/outbox.service';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { bookingBody, newSlot } from './support/factories';
 import { expectProblem } from './support/http';
@@ -82,6 +83,14 @@ describe('email: outbox and dispatcher', () => {
       return found;
     });
     expect(mail.messageId).toBe(`<${row.id}@localhost>`);
+    // The reminder, not yet due, keeps the manage token sealed for its own email.
+    const [reminder] = await t.dataSource.query(
+      `SELECT status, secret FROM notification WHERE booking_id = $1 AND kind = 'reminder'`,
+      [booking.id],
+    );
+    expect(reminder.status).toBe('pending');
+    expect(reminder.secret).not.toContain(booking.manageToken);
+    expect(t.app.get(OutboxService).openSecret(reminder.secret)).toBe(booking.manageToken);
 
     const [notice] = await smtp.waitFor(
       1,

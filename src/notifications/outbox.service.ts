@@ -154,6 +154,14 @@ export class OutboxService {
 
   private async write(manager: EntityManager, bookingId: string, rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
+    // The rows of one change share their payload and token (a confirmation and its reminder):
+    // each is serialised and sealed once, and the rows store the same text.
+    const payloads = new Map<NotificationPayload, string>();
+    const secrets = new Map<string, string>();
+    const once = <K, V>(cache: Map<K, V>, key: K, make: (key: K) => V): V => {
+      if (!cache.has(key)) cache.set(key, make(key));
+      return cache.get(key)!;
+    };
     const values: unknown[] = [];
     const tuples = rows.map((row) => {
       values.push(
@@ -162,8 +170,8 @@ export class OutboxService {
         row.recipient,
         row.locale,
         row.notBefore ?? new Date(),
-        JSON.stringify(row.payload),
-        row.token ? this.box.seal(row.token) : null,
+        once(payloads, row.payload, (payload) => JSON.stringify(payload)),
+        row.token ? once(secrets, row.token, (token) => this.box.seal(token)) : null,
       );
       const n = values.length;
       return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n})`;
