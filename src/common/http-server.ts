@@ -13,7 +13,8 @@ export interface HttpLimits {
   trustProxy: boolean | number;
   /** Public requests in flight per client address (0: no cap). */
   maxConcurrentPerClient: number;
-  isPublic: (path: string) => boolean;
+  /** Whether a request URL (path and query) is a public endpoint's, where the cap applies. */
+  isPublic: (url: string) => boolean;
 }
 
 /**
@@ -86,7 +87,7 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
  * Requests Node's HTTP parser refuses before the app sees them (headers or URL too large,
  * malformed HTTP, too slow) are answered as problem+json too, like every other error.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -125,7 +126,7 @@ function answerRouterError(error: FastifyError, request: FastifyRequest, reply: 
  * cannot hold every connection (e.g. with slow uploads). Runs before the body is read; answers
  * a 429 problem itself, before Nest's exception filters are in reach.
  */
-export function concurrencyCap(max: number, isPublic: (path: string) => boolean) {
+function concurrencyCap(max: number, isPublic: (url: string) => boolean) {
   const inFlight = new Map<string, number>();
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (!isPublic(request.url)) return done();

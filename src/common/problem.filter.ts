@@ -25,14 +25,16 @@ const STATUS_OF: Record<ErrorKind, number> = {
 
 const PROBLEM_BASE = 'https://clinic-booking.dev/problems/';
 
-/** What Fastify's own refusals (reading the body, the URL) mean, said for the caller. */
+/**
+ * What Fastify's refusals of a body mean, said for the caller. (The router's own refusals of
+ * a URL never reach the filters: see answerRouterError.)
+ */
 const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; it must be a JSON object.',
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large (at most 100 kB).',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON (Content-Type: application/json).',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not match its Content-Length.',
-  FST_ERR_BAD_URL: 'The request URL is not valid.',
 };
 
 /** Friendlier details for errors Nest and Fastify raise before our code runs. */
