@@ -154,7 +154,12 @@ async function slots(url: URL, res: ServerResponse): Promise<void> {
     '00000000-0000-0000-0000-000000000000',
     limit + 1,
   ]);
-  send(res, 200, { data: rows.slice(0, limit), nextCursor: rows.length > limit ? 'x' : null });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  // The app's cursor: the last slot's start and id, as base64url JSON.
+  const nextCursor =
+    rows.length > limit ? Buffer.from(JSON.stringify([last.startsAt, last.id])).toString('base64url') : null;
+  send(res, 200, { data: page, nextCursor });
 }
 
 async function adminBookings(res: ServerResponse): Promise<void> {

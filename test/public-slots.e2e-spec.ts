@@ -1,4 +1,4 @@
-import { AVAILABLE_SLOTS_SQL } from '../src/slots/slots.service';
+import { AVAILABLE_SLOTS_SQL, isoUtc } from '../src/slots/slots.service';
 import { startTestApp, TestApp } from './support/app';
 import { daysFromNow, newSlot } from './support/factories';
 import { expectProblem } from './support/http';
@@ -87,6 +87,36 @@ describe('GET /api/v1/slots (public availability)', () => {
     } while (cursor);
     expect(ids).toContain(inside.id);
     expect(ids).not.toContain(outside.id);
+  });
+
+  it('writes times as toISOString() does, whatever the session time zone', async () => {
+    const instants = [
+      '2027-03-28T00:59:59.999Z', // the hour before Amsterdam's clocks go forward
+      '2027-03-28T01:00:00.000Z',
+      '2027-10-31T00:30:00.500Z', // inside the hour Amsterdam repeats
+      '2028-02-29T23:59:00.000Z',
+      '2099-12-31T23:30:00.001Z',
+      '1999-12-31T23:00:00.000Z',
+    ];
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      for (const zone of ['UTC', 'Europe/Amsterdam', 'Pacific/Kiritimati']) {
+        await runner.query(`SET TIME ZONE '${zone}'`);
+        const rows: { iso: string }[] = await runner.query(
+          `SELECT ${isoUtc('t')} AS iso FROM unnest($1::timestamptz[]) WITH ORDINALITY AS x(t, n) ORDER BY n`,
+          [instants],
+        );
+        expect(rows.map((row) => row.iso)).toEqual(instants);
+      }
+      // Microseconds (never made by this API) are cut to milliseconds, as a Date would hold them.
+      const [{ iso }] = await runner.query(
+        `SELECT ${isoUtc("'2027-01-01T10:00:00.123999Z'::timestamptz")} AS iso`,
+      );
+      expect(iso).toBe('2027-01-01T10:00:00.123Z');
+    } finally {
+      await runner.query('RESET TIME ZONE'); // the connection goes back to the pool
+      await runner.release();
+    }
   });
 
   it.each([

@@ -27,11 +27,20 @@ const DEFAULT_PUBLIC_WINDOW_DAYS = 28;
 const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes`;
 
 /**
+ * A timestamptz as JavaScript's `toISOString()` writes it (UTC, milliseconds, `Z`), formatted by
+ * PostgreSQL: a listing then sends the text on as it is, instead of parsing each time into a
+ * Date (an allocation that a rush of listings turns into garbage) only to format it back.
+ */
+export function isoUtc(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/**
  * Public availability: open, not full, far enough ahead, in the window; keyset-paginated on
- * (starts_at, id). Served by the partial index slot_bookable_idx.
+ * (starts_at, id). Served by the partial index slot_bookable_idx. Times come back as ISO text.
  */
 export const AVAILABLE_SLOTS_SQL = `
-  SELECT id, starts_at AS "startsAt", ends_at AS "endsAt", capacity - booked_count AS remaining
+  SELECT id, ${isoUtc('starts_at')} AS "startsAt", ${isoUtc('ends_at')} AS "endsAt", capacity - booked_count AS remaining
   FROM slot
   WHERE status = 'open' AND booked_count < capacity
     AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3
@@ -54,8 +63,8 @@ function invalid(field: string, message: string): ValidationFailedError {
   return new ValidationFailedError([{ field, message }]);
 }
 
-function encodeCursor(slot: { startsAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([slot.startsAt.toISOString(), slot.id])).toString('base64url');
+function encodeCursor(slot: { startsAt: string; id: string }): string {
+  return Buffer.from(JSON.stringify([slot.startsAt, slot.id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] {
@@ -304,17 +313,17 @@ export class SlotsService {
     }
     const [afterStart, afterId] = query.cursor ? decodeCursor(query.cursor) : CURSOR_FLOOR;
     const earliest = this.earliestBookableStart(now);
-    const rows = await this.dataSource.query<
-      { id: string; startsAt: Date; endsAt: Date; remaining: number }[]
-    >(AVAILABLE_SLOTS_SQL, [from, to, earliest, afterStart, afterId, query.limit + 1]);
+    const rows = await this.dataSource.query<PublicSlotDto[]>(AVAILABLE_SLOTS_SQL, [
+      from,
+      to,
+      earliest,
+      afterStart,
+      afterId,
+      query.limit + 1,
+    ]);
     const page = rows.slice(0, query.limit);
     return {
-      data: page.map((row) => ({
-        id: row.id,
-        startsAt: row.startsAt.toISOString(),
-        endsAt: row.endsAt.toISOString(),
-        remaining: row.remaining,
-      })),
+      data: page,
       nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
     };
   }
