@@ -5,17 +5,22 @@
  * GET /api/v1/admin/bookings (first page). Run: node -r ts-node/register bench/baseline.ts
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { Pool, types } from 'pg';
+import { Pool } from 'pg';
+import { dataSourceOptions } from '../src/database/data-source.options';
 import { newManageToken, newReference } from '../src/bookings/booking-codes';
 import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
 import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
 import { RefusalHints } from '../src/bookings/refusal-hints';
 import { AVAILABLE_SLOTS_SQL, FIND_SLOT_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
 
-types.setTypeParser(types.builtins.DATE, (value) => value);
+// The app's pool settings (idle timeout, connect timeout, statement timeouts), so that neither
+// side keeps its connections open longer between runs; importing them also sets the app's
+// `date` type parser.
+const { extra } = dataSourceOptions(process.env.DATABASE_URL!);
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.POOL_SIZE ?? 20),
+  ...extra,
 });
 const REMINDER_HOURS = 24;
 const MIN_NOTICE_MINUTES = 60;
