@@ -13,15 +13,12 @@ import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
 import { RefusalHints } from '../src/bookings/refusal-hints';
 import { AVAILABLE_SLOTS_SQL, FIND_SLOT_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
 
-// The app's pool settings (idle timeout, connect timeout, statement timeouts), so that neither
-// side keeps its connections open longer between runs; importing them also sets the app's
+// The app's pool: the same size and settings (connections kept open once opened, the same
+// timeouts), so that the two are measured on equal terms; importing them also sets the app's
 // `date` type parser.
-const { extra } = dataSourceOptions(process.env.DATABASE_URL!);
-const pool = new Pool({
-  connectionString: process.env.DATABASE_URL,
-  max: Number(process.env.POOL_SIZE ?? 20),
-  ...extra,
-});
+const POOL_SIZE = Number(process.env.POOL_SIZE ?? 20);
+const { extra } = dataSourceOptions(process.env.DATABASE_URL!, { poolSize: POOL_SIZE });
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE, ...extra });
 const REMINDER_HOURS = 24;
 const MIN_NOTICE_MINUTES = 60;
 

@@ -17,6 +17,7 @@ export function dataSourceOptions(
   url: string,
   overrides: { poolSize?: number; applicationName?: string } = {},
 ) {
+  const poolSize = overrides.poolSize ?? 20;
   return {
     type: 'postgres',
     url,
@@ -28,11 +29,15 @@ export function dataSourceOptions(
     // Extensions come from migrations, never from TypeORM at connect time.
     installExtensions: false,
     uuidExtension: 'pgcrypto',
-    poolSize: overrides.poolSize ?? 20,
+    poolSize,
     applicationName: overrides.applicationName ?? 'clinic-booking',
     extra: {
       // Fail fast instead of queueing forever when the database is gone.
       connectionTimeoutMillis: 5_000,
+      // A connection once opened stays open (a fixed-size pool): a rush after a quiet spell,
+      // such as a newsletter going out, then does not first wait for up to poolSize
+      // connections to be opened and authenticated. The idle timeout applies above `min` only.
+      min: poolSize,
       idleTimeoutMillis: 30_000,
       statement_timeout: 30_000,
       idle_in_transaction_session_timeout: 60_000,
