@@ -53,6 +53,24 @@ describe('paced', () => {
     expect(result.p50).toBeGreaterThanOrEqual(30);
     expect(result.max).toBeGreaterThanOrEqual(result.p99);
     expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+    expect(result.lateP99).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports how late the generator itself sent, when its own event loop was held up', async () => {
+    seen.length = 0;
+    const run = paced(
+      url,
+      { method: 'GET', path: '/x', headers: {} },
+      { rate: 100, seconds: 1, connections: 4, expectStatus: 201 },
+    );
+    // In the recorded second, hold the generator's thread for 150 ms: some 15 requests fall
+    // due meanwhile and go out late, and their latencies (timed from when due) include that.
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    const until = Date.now() + 150;
+    while (Date.now() < until);
+    const result = await run;
+    expect(result.lateP99).toBeGreaterThanOrEqual(100);
+    expect(result.max).toBeGreaterThanOrEqual(result.lateP99);
   });
 
   it('counts an answer that does not come in time as an error and still finishes', async () => {

@@ -23,6 +23,12 @@ export interface PacedResult {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * How late the load generator itself sent its requests (p99, ms): its own pauses (GC, the
+   * scheduler on a shared machine) count in every latency above, so a large value here means
+   * the tail is partly the generator's.
+   */
+  lateP99: number;
   /** Transport errors and answers with a status other than the expected one. */
   errors: number;
   /** The errors by kind: an unexpected status code, or the transport error's code. */
@@ -56,6 +62,7 @@ export async function paced(
   const warmUp = Math.round(options.rate);
   const total = warmUp + Math.max(1, Math.round(options.rate * options.seconds));
   const latencies: number[] = [];
+  const lateness: number[] = [];
   let errors = 0;
   const errorKinds: Record<string, number> = {};
   const fail = (kind: string) => {
@@ -106,18 +113,21 @@ export async function paced(
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
+    if (i >= warmUp) lateness.push(Math.max(0, performance.now() - due));
     inFlight.push(send(due, i >= warmUp));
   }
   await Promise.all(inFlight);
   const elapsed = (performance.now() - start) / 1000 - warmUp / options.rate;
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  lateness.sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
     rps: latencies.length / elapsed,
     p50: round(percentile(latencies, 0.5)),
     p99: round(percentile(latencies, 0.99)),
     max: round(latencies[latencies.length - 1] ?? NaN),
+    lateP99: round(percentile(lateness, 0.99)),
     errors,
     errorKinds,
   };

@@ -1,6 +1,6 @@
 import { renderMarkdown, Report } from './report';
 
-const paced = { rps: 10, p50: 1, p99: 2, max: 3, errors: 0, errorKinds: {} };
+const paced = { rps: 10, p50: 1, p99: 2, max: 3, lateP99: 0.4, errors: 0, errorKinds: {} };
 
 describe('renderMarkdown', () => {
   const report: Report = {
@@ -26,5 +26,6 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('- NOT met: bookings (1) at least 80% of baseline');
     expect(markdown).not.toContain('not run');
     expect(markdown).toContain('PostgreSQL 18.4');
+    expect(markdown).toContain('| 1 | 539 | 1 / 2 / 3 | 0 | 1 / 2 / 3 | 0.4 / 0.4 |');
   });
 });

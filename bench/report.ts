@@ -43,12 +43,14 @@ export function renderMarkdown(report: Report): string {
     '',
     `At half the app's maximum rate (requests evenly spaced, each timed from when it was due, ${seconds} s per run, median of ${runs}; max is the largest of all runs):`,
     '',
-    '| scenario | req/s | app p50 / p99 / max ms | app errors | baseline p50 / p99 / max ms |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| scenario | req/s | app p50 / p99 / max ms | app errors | baseline p50 / p99 / max ms | generator late p99 ms: app / baseline runs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...report.results.map(
       ({ scenario, halfRate: { rate, app, baseline } }) =>
-        `| ${scenario} | ${rate} | ${app.p50} / ${app.p99} / ${app.max} | ${app.errors} | ${baseline.p50} / ${baseline.p99} / ${baseline.max} |`,
+        `| ${scenario} | ${rate} | ${app.p50} / ${app.p99} / ${app.max} | ${app.errors} | ${baseline.p50} / ${baseline.p99} / ${baseline.max} | ${app.lateP99} / ${baseline.lateP99} |`,
     ),
+    '',
+    'Generator late: how late the load generator, on the same machine, sent its requests; that much of each p99 is its own.',
     '',
     ...Object.entries(report.targetsMet)
       .filter(([, met]) => met !== undefined)

@@ -312,7 +312,7 @@ async function main(): Promise<void> {
             { rate, seconds: SECONDS, connections: CONNECTIONS, expectStatus: scenario.expectStatus },
           );
           log(
-            `scenario ${scenario.id} at ${rate} req/s (half the app's maximum) run ${i + 1}/${RUNS} ${target.name}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}`,
+            `scenario ${scenario.id} at ${rate} req/s (half the app's maximum) run ${i + 1}/${RUNS} ${target.name}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, generator late p99 ${r.lateP99} ms, ${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}`,
           );
           paced3[target.name].push(r);
         }
@@ -320,6 +320,7 @@ async function main(): Promise<void> {
       const pacedSummary = (rs: PacedResult[]): PacedResult => ({
         ...medians(rs),
         max: Math.max(...rs.map((r) => r.max)),
+        lateP99: median(rs.map((r) => r.lateP99)),
         errors: rs.reduce((sum, r) => sum + r.errors, 0),
         errorKinds: rs.reduce<Record<string, number>>((kinds, r) => {
           for (const [kind, n] of Object.entries(r.errorKinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
