@@ -8,6 +8,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'pg';
 import { dataSourceOptions } from '../src/database/data-source.options';
 import { newManageToken, newReference } from '../src/bookings/booking-codes';
+import { LIST_COLUMNS, LIST_FROM } from '../src/bookings/admin-bookings.service';
 import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
 import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
 import { RefusalHints } from '../src/bookings/refusal-hints';
@@ -165,14 +166,9 @@ async function slots(url: URL, res: ServerResponse): Promise<void> {
 }
 
 async function adminBookings(res: ServerResponse): Promise<void> {
-  const from = `FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
   const [page, count] = await Promise.all([
     pool.query(
-      `SELECT b.id, b.reference, b.status, b.notes, b.cancelled_at AS "cancelledAt", b.cancel_reason AS "cancelReason",
-         b.cancelled_by AS "cancelledBy", b.created_at AS "createdAt", s.id AS "slotId", s.starts_at AS "startsAt",
-         s.ends_at AS "endsAt", p.id AS "patientId", p.first_name AS "firstName", p.last_name AS "lastName", p.email,
-         p.phone, p.date_of_birth AS "dateOfBirth"
-       ${from} ORDER BY s.starts_at ASC, b.id ASC LIMIT $1 OFFSET $2`,
+      `SELECT ${LIST_COLUMNS} ${LIST_FROM} ORDER BY s.starts_at ASC, b.id ASC LIMIT $1 OFFSET $2`,
       [50, 0],
     ),
     // The same total the app runs when no filter needs a join.

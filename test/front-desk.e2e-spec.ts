@@ -28,7 +28,7 @@ describe('the front desk', () => {
   const book = async (slotId: string, patient: Record<string, unknown> = {}) => {
     const response = await t.http.post('/api/v1/bookings', bookingBody(slotId, patient));
     expect(response.status).toBe(201);
-    return response.json as { id: string; reference: string; manageToken: string };
+    return response.json as { id: string; reference: string; manageToken: string; createdAt: string };
   };
   const list = (query: string, headers: Record<string, string> = {}) =>
     t.http.get(`/api/v1/admin/bookings?${query}`, { token, headers });
@@ -36,6 +36,7 @@ describe('the front desk', () => {
   describe('GET /api/v1/admin/bookings', () => {
     let day: string;
     const ids: Record<string, string> = {};
+    let muellerCreatedAt: string;
     beforeAll(async () => {
       // A day of its own, far ahead, with bookings to find.
       day = '2031-02-03';
@@ -43,14 +44,14 @@ describe('the front desk', () => {
       const morning = await newSlot(t.dataSource, { startsAt: at(8), capacity: 5 });
       const noon = await newSlot(t.dataSource, { startsAt: at(12), capacity: 5 });
       const afternoon = await newSlot(t.dataSource, { startsAt: at(14), capacity: 5 });
-      ids.mueller = (
-        await book(morning.id, {
-          firstName: 'Jürgen',
-          lastName: 'Müller',
-          email: 'jm@example.de',
-          phone: '06 1234 5678',
-        })
-      ).id;
+      const mueller = await book(morning.id, {
+        firstName: 'Jürgen',
+        lastName: 'Müller',
+        email: 'jm@example.de',
+        phone: '06 1234 5678',
+      });
+      ids.mueller = mueller.id;
+      muellerCreatedAt = mueller.createdAt;
       ids.zwart = (
         await book(noon.id, {
           firstName: 'Anouk',
@@ -99,8 +100,14 @@ describe('the front desk', () => {
         cancelledAt: null,
         cancelReason: null,
         cancelledBy: null,
-        createdAt: expect.any(String),
+        // Written by PostgreSQL (isoUtc), the same text as the booking's own answer.
+        createdAt: muellerCreatedAt,
       });
+      const [{ cancelledAt }] = await t.dataSource.query(
+        `SELECT cancelled_at AS "cancelledAt" FROM booking WHERE id = $1`,
+        [ids.appel],
+      );
+      expect(response.json.data[2].cancelledAt).toBe((cancelledAt as Date).toISOString());
     });
 
     it('filters by status (one or several), slot and patient', async () => {

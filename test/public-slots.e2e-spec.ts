@@ -1,4 +1,5 @@
-import { AVAILABLE_SLOTS_SQL, isoUtc } from '../src/slots/slots.service';
+import { isoUtc } from '../src/common/sql';
+import { AVAILABLE_SLOTS_SQL } from '../src/slots/slots.service';
 import { startTestApp, TestApp } from './support/app';
 import { daysFromNow, newSlot } from './support/factories';
 import { expectProblem } from './support/http';

@@ -43,3 +43,13 @@ export async function fetchPage<T>(
   ]);
   return { rows, total };
 }
+
+/**
+ * A timestamptz as JavaScript's `toISOString()` writes it (UTC, milliseconds, `Z`), formatted by
+ * PostgreSQL: a listing then sends the text on as it is, instead of parsing each time into a
+ * Date (an allocation that a rush of listings turns into garbage) only to format it back.
+ * `column` is SQL written here, never input.
+ */
+export function isoUtc(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}

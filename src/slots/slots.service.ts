@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { fetchPage, updateReturning } from '../common/sql';
+import { fetchPage, isoUtc, updateReturning } from '../common/sql';
 import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import {
@@ -25,15 +25,6 @@ const DEFAULT_PUBLIC_WINDOW_DAYS = 28;
 
 /** Columns of a slot, named as SlotRow. */
 const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes`;
-
-/**
- * A timestamptz as JavaScript's `toISOString()` writes it (UTC, milliseconds, `Z`), formatted by
- * PostgreSQL: a listing then sends the text on as it is, instead of parsing each time into a
- * Date (an allocation that a rush of listings turns into garbage) only to format it back.
- */
-export function isoUtc(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
 
 /**
  * Public availability: open, not full, far enough ahead, in the window; keyset-paginated on
