@@ -12,7 +12,7 @@ import { LIST_COLUMNS, LIST_FROM } from '../src/bookings/admin-bookings.service'
 import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
 import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
 import { RefusalHints } from '../src/bookings/refusal-hints';
-import { AVAILABLE_SLOTS_SQL, FIND_SLOT_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
+import { AVAILABLE_SLOTS_SQL, encodeCursor, FIND_SLOT_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
 
 // The app's pool: the same size and settings (connections kept open once opened, the same
 // timeouts), so that the two are measured on equal terms; importing them also sets the app's
@@ -158,11 +158,10 @@ async function slots(url: URL, res: ServerResponse): Promise<void> {
     limit + 1,
   ]);
   const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  // The app's cursor: the last slot's start and id, as base64url JSON.
-  const nextCursor =
-    rows.length > limit ? Buffer.from(JSON.stringify([last.startsAt, last.id])).toString('base64url') : null;
-  send(res, 200, { data: page, nextCursor });
+  send(res, 200, {
+    data: page,
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+  });
 }
 
 async function adminBookings(res: ServerResponse): Promise<void> {

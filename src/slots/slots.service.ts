@@ -54,7 +54,8 @@ function invalid(field: string, message: string): ValidationFailedError {
   return new ValidationFailedError([{ field, message }]);
 }
 
-function encodeCursor(slot: { startsAt: string; id: string }): string {
+/** The cursor after `slot` (also written by the benchmark's baseline). */
+export function encodeCursor(slot: { startsAt: string; id: string }): string {
   return Buffer.from(JSON.stringify([slot.startsAt, slot.id])).toString('base64url');
 }
 
