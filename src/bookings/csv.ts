@@ -4,8 +4,7 @@
  * prefixed with an apostrophe, so that opening the export runs nothing (OWASP's advice).
  */
 export function csvField(value: unknown): string {
-  let text =
-    value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
+  let text = value === null || value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
