@@ -1,3 +1,4 @@
+import './runtime-flags';
 import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { createRootLogger } from './common/logging';
