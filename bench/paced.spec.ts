@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { paced, percentile } from './paced';
+import { paced, pacedInChild, percentile } from './paced';
 
 describe('percentile', () => {
   it('is the nearest-rank value', () => {
@@ -80,5 +80,23 @@ describe('paced', () => {
       { rate: 10, seconds: 1, connections: 20, expectStatus: 200, timeoutMs: 200 },
     );
     expect(result.errorKinds).toEqual({ timeout: 10 });
+  });
+
+  it('runs in a process of its own, where each booking body is a new patient on one of the given slots', async () => {
+    seen.length = 0;
+    const slots = ['7d0c1f52-0000-4000-8000-000000000001', '7d0c1f52-0000-4000-8000-000000000002'];
+    const result = await pacedInChild({
+      baseUrl: url,
+      request: { method: 'POST', path: '/x', headers: {}, bookingSlots: slots },
+      options: { rate: 40, seconds: 1, connections: 4, expectStatus: 201 },
+    });
+    expect(seen).toHaveLength(80);
+    const bodies = seen.map((request) => JSON.parse(request.body));
+    expect(new Set(bodies.map((body) => body.patient.email)).size).toBe(80);
+    expect(bodies.every((body) => slots.includes(body.slotId))).toBe(true);
+    // Answered alternately 201 and 409, as above: the result came back from the child whole.
+    expect(result.errorKinds).toEqual({ '409': 20 });
+    expect(result.p50).toBeGreaterThanOrEqual(30);
+    expect(result.rps).toBeGreaterThan(0);
   });
 });

@@ -3,8 +3,9 @@
  * Starts its own PostgreSQL (embedded unless DATABASE_URL), builds and starts the app and
  * the baseline as processes, seeds 100,000 slots and 100,000 bookings, then runs each
  * scenario (the two reads first) with autocannon, app and baseline alternated, warm-up first, median of three.
- * Then each scenario again at half the app's maximum rate, evenly paced (bench/paced.ts), for
- * latency at a stated load, alternated and median of three as well. Writes bench/results/latest.json and latest.md. Options:
+ * Then each scenario again at half the app's maximum rate, evenly paced (bench/paced.ts, in a
+ * process of its own), for latency at a stated load, alternated and median of three as well.
+ * Writes bench/results/latest.json and latest.md. Options:
  * BENCH_CONNECTIONS (default 32), BENCH_SECONDS (default 10), BENCH_SCENARIOS (say "1,4": only
  * those; the results files are then left alone).
  */
@@ -19,7 +20,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source.options';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrationsLocked } from '../src/database/migrate';
-import { paced, PacedResult } from './paced';
+import { bookingBodies } from './bodies';
+import { pacedInChild, PacedResult } from './paced';
 import { renderMarkdown, Report, ScenarioResult } from './report';
 
 const ROOT = join(__dirname, '..');
@@ -58,22 +60,8 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-let patientCounter = 0;
-function patientBody(slotId: string) {
-  const n = ++patientCounter;
-  return JSON.stringify({
-    slotId,
-    patient: {
-      firstName: 'Bench',
-      lastName: `Patient ${n}`,
-      email: `bench.${n}.${process.pid}@load.test`,
-      phone: '06 1234 5678',
-      dateOfBirth: '1980-05-17',
-    },
-  });
-}
-
 function run(target: Target, scenario: Scenario, seconds: number): Promise<Result> {
+  const body = scenario.bookingSlots && bookingBodies(scenario.bookingSlots);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -88,7 +76,7 @@ function run(target: Target, scenario: Scenario, seconds: number): Promise<Resul
           {
             method: scenario.method,
             path: scenario.path,
-            setupRequest: (request) => (scenario.body ? { ...request, body: scenario.body() } : request),
+            setupRequest: (request) => (body ? { ...request, body: body() } : request),
           },
         ],
       },
@@ -116,7 +104,8 @@ interface Scenario {
   title: string;
   method: 'GET' | 'POST';
   path: string;
-  body?: () => string;
+  /** A booking scenario: each request a new patient on one of these slots. */
+  bookingSlots?: string[];
   expectStatus: number;
 }
 
@@ -233,7 +222,7 @@ async function main(): Promise<void> {
         title: 'bookings spread over 10,000 slots',
         method: 'POST',
         path: '/api/v1/bookings',
-        body: () => patientBody(spread[randomInt(spread.length)]),
+        bookingSlots: spread,
         expectStatus: 201,
       },
       {
@@ -241,7 +230,7 @@ async function main(): Promise<void> {
         title: 'bookings on one hot slot',
         method: 'POST',
         path: '/api/v1/bookings',
-        body: () => patientBody(hot),
+        bookingSlots: [hot],
         expectStatus: 201,
       },
       {
@@ -249,7 +238,7 @@ async function main(): Promise<void> {
         title: 'booking attempts on a sold-out slot (409)',
         method: 'POST',
         path: '/api/v1/bookings',
-        body: () => patientBody(soldOut),
+        bookingSlots: [soldOut],
         expectStatus: 409,
       },
       {
@@ -306,11 +295,21 @@ async function main(): Promise<void> {
       const paced3: Record<string, PacedResult[]> = { app: [], baseline: [] };
       for (let i = 0; i < RUNS; i++) {
         for (const target of i % 2 === 0 ? [...targets].reverse() : targets) {
-          const r = await paced(
-            target.url,
-            { method: scenario.method, path: scenario.path, headers: target.headers, body: scenario.body },
-            { rate, seconds: SECONDS, connections: CONNECTIONS, expectStatus: scenario.expectStatus },
-          );
+          const r = await pacedInChild({
+            baseUrl: target.url,
+            request: {
+              method: scenario.method,
+              path: scenario.path,
+              headers: target.headers,
+              bookingSlots: scenario.bookingSlots,
+            },
+            options: {
+              rate,
+              seconds: SECONDS,
+              connections: CONNECTIONS,
+              expectStatus: scenario.expectStatus,
+            },
+          });
           log(
             `scenario ${scenario.id} at ${rate} req/s (half the app's maximum) run ${i + 1}/${RUNS} ${target.name}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, generator late p99 ${r.lateP99} ms, ${r.errors} errors${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}`,
           );
@@ -369,10 +368,6 @@ async function main(): Promise<void> {
     await stopDatabase?.();
     await rm(work, { recursive: true, force: true });
   }
-}
-
-function randomInt(n: number): number {
-  return Math.floor(Math.random() * n);
 }
 
 main().then(
