@@ -159,9 +159,15 @@ export function pacedInChild(job: PacedJob): Promise<PacedResult> {
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`the paced generator exited with ${code}`)),
-    );
+    // 'close', not 'exit': only then has all of the child's output been read.
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`the paced generator exited with ${code}`));
+      try {
+        resolve(JSON.parse(output));
+      } catch (error) {
+        reject(error);
+      }
+    });
     child.stdin.end(JSON.stringify(job));
   });
 }
