@@ -9,10 +9,9 @@ import { Pool } from 'pg';
 import { dataSourceOptions } from '../src/database/data-source.options';
 import { newManageToken, newReference } from '../src/bookings/booking-codes';
 import { LIST_COLUMNS, LIST_FROM } from '../src/bookings/admin-bookings.service';
-import { INSERT_BOOKING_SQL } from '../src/bookings/bookings.service';
-import { UPSERT_PATIENT_SQL } from '../src/patients/patients.service';
+import { BOOK_SQL } from '../src/bookings/bookings.service';
 import { RefusalHints } from '../src/bookings/refusal-hints';
-import { AVAILABLE_SLOTS_SQL, encodeCursor, FIND_SLOT_SQL, TAKE_PLACE_SQL } from '../src/slots/slots.service';
+import { AVAILABLE_SLOTS_SQL, encodeCursor, FIND_SLOT_SQL } from '../src/slots/slots.service';
 
 // The app's pool: the same size and settings (connections kept open once opened, the same
 // timeouts), so that the two are measured on equal terms; importing them also sets the app's
@@ -55,9 +54,8 @@ function looksBookable(
 
 /**
  * The app's statements in the app's order: a slot refused a moment ago is read first; else
- * the patient, the booking, then the place (so the slot's row is locked only until the
- * commit), then the two notifications; a place not taken rolls back and reads the slot to
- * say why.
+ * the booking statement (patient, booking, then the place), then the notifications; a place
+ * not taken rolls back and reads the slot to say why.
  */
 async function book(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
   const patient = body.patient as Record<string, string>;
@@ -76,33 +74,38 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
   };
   try {
     await client.query('BEGIN');
-    const {
-      rows: [{ id: patientId }],
-    } = await client.query(UPSERT_PATIENT_SQL, [
-      patient.firstName,
-      patient.lastName,
-      patient.email.toLowerCase(),
-      '+31612345678',
-      patient.dateOfBirth,
-      'en',
-    ]);
     const { token, hash } = newManageToken();
-    // As the app: a reference already taken (ON CONFLICT DO NOTHING, no row) is drawn again.
+    // As the app: a reference already taken (no booking id) is drawn again.
     let reference = '';
-    let booking: { id: string; createdAt: Date } | undefined;
-    for (let attempt = 0; !booking && attempt < 5; attempt++) {
+    let booked:
+      { id: string | null; createdAt: Date; slotId: string | null; startsAt: Date; endsAt: Date } | undefined;
+    for (let attempt = 0; !booked?.id && attempt < 5; attempt++) {
       reference = newReference();
-      [booking] = (await client.query(INSERT_BOOKING_SQL, [reference, slotId, patientId, hash, null])).rows;
+      [booked] = (
+        await client.query(BOOK_SQL, [
+          patient.firstName,
+          patient.lastName,
+          patient.email.toLowerCase(),
+          '+31612345678',
+          patient.dateOfBirth,
+          'en',
+          reference,
+          slotId,
+          hash,
+          null,
+          earliest,
+        ])
+      ).rows;
     }
-    if (!booking) throw new Error('could not draw an unused booking reference');
-    const slot = await client.query(TAKE_PLACE_SQL, [slotId, earliest]);
-    if (slot.rowCount === 0) {
+    if (!booked?.id) throw new Error('could not draw an unused booking reference');
+    if (booked.slotId === null) {
       await client.query('ROLLBACK');
       release();
       await pool.query(FIND_SLOT_SQL, [slotId]);
       return refuse(res, slotId);
     }
-    const { startsAt, endsAt } = slot.rows[0];
+    const booking = { id: booked.id, createdAt: booked.createdAt };
+    const { startsAt, endsAt } = booked;
     const payload = JSON.stringify({
       reference,
       slotId,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BOOK_SQL } from '../src/bookings/bookings.service';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
 import { startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
@@ -80,6 +81,38 @@ describe('booking a B12 assessment', () => {
       expect(responses.filter((r) => r.status === 201)).toHaveLength(5);
       expect(responses.filter((r) => r.status === 409)).toHaveLength(55);
       expect(await counts(slot.id)).toEqual({ bookedCount: 5, booked: 5 });
+    });
+
+    it('takes no place for a reference drawn twice, so the next draw books normally', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 2 });
+      const taken = (await book(bookingBody(slot.id))).json.reference;
+      const statement = (reference: string, email: string) =>
+        t.dataSource.query(BOOK_SQL, [
+          'Bram',
+          'Smit',
+          email,
+          '+31612345678',
+          '1970-03-04',
+          'en',
+          reference,
+          slot.id,
+          'a'.repeat(64),
+          null,
+          new Date(),
+        ]);
+      const [collided] = await statement(taken, 'bram.collision@example.nl');
+      expect(collided).toEqual({ id: null, createdAt: null, slotId: null, startsAt: null, endsAt: null });
+      expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
+
+      const [booked] = await statement('B12-ZZZZZZ', 'bram.collision@example.nl');
+      expect(booked).toEqual({
+        id: expect.any(String),
+        createdAt: expect.any(Date),
+        slotId: slot.id,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+      });
+      expect(await counts(slot.id)).toEqual({ bookedCount: 2, booked: 2 });
     });
 
     it('finds the same patient again by email (any case) and date of birth, updating name and phone', async () => {

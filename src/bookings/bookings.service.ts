@@ -6,8 +6,8 @@ import { violatedConstraint } from '../common/database-errors';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import { localeFromAcceptLanguage } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { PatientsService } from '../patients/patients.service';
-import { SlotsService } from '../slots/slots.service';
+import { UPSERT_PATIENT_SQL, type PatientDetails } from '../patients/patients.service';
+import { SlotsService, takePlaceSql } from '../slots/slots.service';
 import { hashToken, newManageToken, newReference, REFERENCE_PATTERN } from './booking-codes';
 import { normalisePhone, type CreateBookingDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto, BookingView, toBookingDto } from './dto/booking.dto';
@@ -15,12 +15,36 @@ import { IdempotencyService } from './idempotency.service';
 import { RefusalHints } from './refusal-hints';
 import { OutboxService } from '../notifications/outbox.service';
 
-/** A new booking under a fresh reference; nothing on the rare reference collision (also used by the benchmark). */
-export const INSERT_BOOKING_SQL = `
-  INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
-  VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (reference) DO NOTHING
-  RETURNING id, created_at AS "createdAt"`;
+/**
+ * A booking in one statement, so in one round trip to the database: the patient is found or
+ * created ($1 to $6, as UPSERT_PATIENT_SQL), the booking inserted under reference $7 in slot $8
+ * ($9 the manage token's hash, $10 the notes), and only then, when the booking row went in, one
+ * place taken in the slot if it is open, not full and starts after $11. Each part reads the one
+ * before it, so they run in that order and the slot's row is locked last. The row answers:
+ * `id` null when reference $7 was already taken (draw another; nothing was written but the
+ * patient), else `slotId` null when no place could be had (roll back). Also run by the
+ * benchmark's baseline.
+ */
+export const BOOK_SQL = `
+  WITH patient_row AS (${UPSERT_PATIENT_SQL}),
+  new_booking AS (
+    INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
+    SELECT $7, $8, id, $9, $10 FROM patient_row
+    ON CONFLICT (reference) DO NOTHING
+    RETURNING id, created_at),
+  place AS (${takePlaceSql('$8', '$11', 'EXISTS (SELECT FROM new_booking)')})
+  SELECT new_booking.id, new_booking.created_at AS "createdAt",
+         place.id AS "slotId", place."startsAt", place."endsAt"
+  FROM patient_row LEFT JOIN new_booking ON true LEFT JOIN place ON true`;
+
+/** What BOOK_SQL answers (see there). */
+interface BookRow {
+  id: string | null;
+  createdAt: Date | null;
+  slotId: string | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
 
 /** A booking with its slot and patient, for the patient-facing and staff flows. */
 export const BOOKING_VIEW = `
@@ -71,15 +95,17 @@ export class BookingsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly slots: SlotsService,
-    private readonly patients: PatientsService,
     private readonly idempotency: IdempotencyService,
     private readonly outbox: OutboxService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Books a place: in one transaction the slot's count goes up by a conditional update (so
-   * never past capacity), the patient is found or created, and the booking is inserted.
+   * Books a place, in one transaction: one statement finds or creates the patient, inserts the
+   * booking and takes a place by a conditional update of the slot's count (so never past
+   * capacity); then the emails go into the outbox and the transaction commits. The slot's row
+   * is locked last, so on a popular slot bookings queue on that lock for as short a time as can
+   * be: two round trips (the emails, the commit).
    */
   async book(
     dto: CreateBookingDto,
@@ -109,17 +135,14 @@ export class BookingsService {
         if (reason) throw this.refused(dto.slotId, reason);
       }
       const body = await this.dataSource.transaction(async (manager) => {
-        const patientId = await this.patients.upsert(manager, details);
         const { token, hash } = newManageToken();
-        const { id, reference, createdAt } = await this.insertBooking(manager, {
+        const { id, reference, createdAt, slot } = await this.bookPlace(manager, {
+          details,
           slotId: dto.slotId,
-          patientId,
           tokenHash: hash,
           notes: dto.notes ?? null,
+          now,
         });
-        // The place is taken last, so the slot's row stays locked only until the commit just
-        // after: on a popular slot, bookings queue on that lock for as short a time as can be.
-        const slot = await this.slots.takePlace(manager, dto.slotId, now);
         if (!slot) throw new NoPlace(dto.slotId);
         const created: BookingCreatedDto = {
           ...toBookingDto({
@@ -312,21 +335,40 @@ export class BookingsService {
     return booking;
   }
 
-  /** Inserts the booking under a fresh reference, drawing again on the rare collision. */
-  private async insertBooking(
+  /**
+   * Finds or creates the patient, inserts the booking under a fresh reference (drawing again
+   * on the rare collision) and takes a place, in one statement (BOOK_SQL). `slot` is undefined
+   * when no place could be had: the caller then rolls back, booking and patient with it.
+   */
+  private async bookPlace(
     manager: EntityManager,
-    booking: { slotId: string; patientId: string; tokenHash: string; notes: string | null },
-  ): Promise<{ id: string; reference: string; createdAt: Date }> {
+    booking: { details: PatientDetails; slotId: string; tokenHash: string; notes: string | null; now: Date },
+  ): Promise<{
+    id: string;
+    reference: string;
+    createdAt: Date;
+    slot?: { id: string; startsAt: Date; endsAt: Date };
+  }> {
+    const { details } = booking;
     for (let attempt = 0; attempt < 5; attempt++) {
       const reference = newReference();
-      const [row] = await manager.query<{ id: string; createdAt: Date }[]>(INSERT_BOOKING_SQL, [
+      const [row] = await manager.query<BookRow[]>(BOOK_SQL, [
+        details.firstName,
+        details.lastName,
+        details.email,
+        details.phone,
+        details.dateOfBirth,
+        details.locale,
         reference,
         booking.slotId,
-        booking.patientId,
         booking.tokenHash,
         booking.notes,
+        this.slots.earliestBookableStart(booking.now),
       ]);
-      if (row) return { ...row, reference };
+      if (row.id === null) continue;
+      const slot =
+        row.slotId === null ? undefined : { id: row.slotId, startsAt: row.startsAt!, endsAt: row.endsAt! };
+      return { id: row.id, reference, createdAt: row.createdAt!, slot };
     }
     throw new Error('could not draw an unused booking reference in 5 attempts');
   }

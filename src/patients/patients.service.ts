@@ -3,7 +3,12 @@ import { updateReturning } from '../common/sql';
 import type { EntityManager } from 'typeorm';
 import type { Locale } from './patient.entity';
 
-/** Find-or-create by email and date of birth, newer details winning (also used by the benchmark). */
+/**
+ * Finds the patient with this email and date of birth, or creates them, in one statement (so
+ * two bookings at once cannot make two patients); newer name, phone and language replace the
+ * stored ones. Parameters $1 to $6 are PatientDetails in order. Part of the booking statement
+ * (BOOK_SQL), which the benchmark's baseline runs too.
+ */
 export const UPSERT_PATIENT_SQL = `
   INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
   VALUES ($1, $2, $3, $4, $5, $6)
@@ -27,11 +32,6 @@ export interface PatientDetails {
 @Injectable()
 export class PatientsService {
   /**
-   * Finds the patient with this email and date of birth, or creates them, in one statement
-   * (so two bookings at once cannot make two patients). Newer name, phone and language
-   * replace the stored ones.
-   */
-  /**
    * Erasure of the patient row, inside the caller's transaction: every personal detail is
    * irreversibly replaced (the email by an address unique to the row, so the unique key holds).
    * Answers false when there was nothing to erase (unknown or already erased).
@@ -46,17 +46,5 @@ export class PatientsService {
       [patientId],
     );
     return rows.length > 0;
-  }
-
-  async upsert(manager: EntityManager, details: PatientDetails): Promise<string> {
-    const [row] = await manager.query<{ id: string }[]>(UPSERT_PATIENT_SQL, [
-      details.firstName,
-      details.lastName,
-      details.email,
-      details.phone,
-      details.dateOfBirth,
-      details.locale,
-    ]);
-    return row.id;
   }
 }

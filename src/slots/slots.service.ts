@@ -39,11 +39,19 @@ export const AVAILABLE_SLOTS_SQL = `
   ORDER BY starts_at, id
   LIMIT $6`;
 
-/** Takes one place if the slot is open, not full and far enough ahead (also used by the benchmark). */
-export const TAKE_PLACE_SQL = `
+/**
+ * Takes one place in slot `slot` if it is open, not full and starts after `earliest` (and
+ * `condition`, if given, holds), answering the slot as SlotRow. The arguments are parameter
+ * references such as `$1`, or SQL written here, never input.
+ */
+export function takePlaceSql(slot: string, earliest: string, condition?: string): string {
+  return `
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
-  WHERE id = $1 AND status = 'open' AND booked_count < capacity AND starts_at > $2
+  WHERE id = ${slot} AND status = 'open' AND booked_count < capacity AND starts_at > ${earliest}${condition ? ` AND ${condition}` : ''}
   RETURNING ${SLOT_COLUMNS}`;
+}
+
+const TAKE_PLACE_SQL = takePlaceSql('$1', '$2');
 
 /** One slot by id (also used by the benchmark's baseline). */
 export const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
