@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { BOOK_SQL } from '../src/bookings/bookings.service';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
 import { startTestApp, TestApp } from './support/app';
@@ -113,6 +114,39 @@ describe('booking a B12 assessment', () => {
         endsAt: slot.endsAt,
       });
       expect(await counts(slot.id)).toEqual({ bookedCount: 2, booked: 2 });
+    });
+
+    it("changes the slot's count in place (a HOT update), writing no index entries", async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 3 });
+      // This connection's own counts, not yet flushed to the server-wide statistics: exact.
+      const counts = (manager: EntityManager) =>
+        manager
+          .query(
+            `SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS "inPlace" FROM pg_stat_xact_user_tables WHERE relname = 'slot'`,
+          )
+          .then(([row]: { updated: number; inPlace: number }[]) => row);
+      const updates = await t.dataSource
+        .transaction(async (manager) => {
+          const before = await counts(manager);
+          await manager.query(BOOK_SQL, [
+            'Cor',
+            'Visser',
+            'cor.hot@example.nl',
+            '+31612345678',
+            '1966-06-06',
+            'en',
+            'B12-HHHHHH',
+            slot.id,
+            'b'.repeat(64),
+            null,
+            new Date(),
+          ]);
+          const after = await counts(manager);
+          const row = { updated: after.updated - before.updated, inPlace: after.inPlace - before.inPlace };
+          throw Object.assign(new Error('roll back'), { row });
+        })
+        .catch((error: { row?: unknown }) => error.row);
+      expect(updates).toEqual({ updated: 1, inPlace: 1 });
     });
 
     it('finds the same patient again by email (any case) and date of birth, updating name and phone', async () => {

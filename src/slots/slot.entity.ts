@@ -28,10 +28,10 @@ export type SlotStatus = (typeof SLOT_STATUSES)[number];
 @Check('slot_status_valid', `"status" IN ('open', 'closed', 'cancelled')`)
 // Staff listing by time (any status).
 @Index('slot_starts_at_idx', ['startsAt', 'id'])
-// Public availability: only bookable slots, in start order, keyset-paginated on (starts_at, id).
-@Index('slot_bookable_idx', ['startsAt', 'id'], {
-  where: `"status" = 'open' AND "booked_count" < "capacity"`,
-})
+// Public availability: open slots, in start order, keyset-paginated on (starts_at, id). No index
+// may involve booked_count: each booking changes it, and only then is that change written in
+// place (a HOT update) instead of into every index (see migration SlotInPlaceUpdates).
+@Index('slot_bookable_idx', ['startsAt', 'id'], { where: `"status" = 'open'` })
 export class Slot {
   @PrimaryGeneratedColumn('uuid')
   id: string;

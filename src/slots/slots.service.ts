@@ -28,7 +28,8 @@ const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity
 
 /**
  * Public availability: open, not full, far enough ahead, in the window; keyset-paginated on
- * (starts_at, id). Served by the partial index slot_bookable_idx. Times come back as ISO text.
+ * (starts_at, id). Served by the partial index slot_bookable_idx (open slots; full ones are
+ * filtered out). Times come back as ISO text.
  */
 export const AVAILABLE_SLOTS_SQL = `
   SELECT id, ${isoUtc('starts_at')} AS "startsAt", ${isoUtc('ends_at')} AS "endsAt", capacity - booked_count AS remaining
