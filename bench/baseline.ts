@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { dataSourceOptions } from '../src/database/data-source.options';
 import { newManageToken, newReference } from '../src/bookings/booking-codes';
 import { LIST_COLUMNS, LIST_FROM } from '../src/bookings/admin-bookings.service';
-import { BOOK_SQL } from '../src/bookings/bookings.service';
+import { BOOK_SQL, type BookRow } from '../src/bookings/bookings.service';
 import { RefusalHints } from '../src/bookings/refusal-hints';
 import { AVAILABLE_SLOTS_SQL, encodeCursor, FIND_SLOT_SQL } from '../src/slots/slots.service';
 
@@ -77,8 +77,7 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     const { token, hash } = newManageToken();
     // As the app: a reference already taken (no booking id) is drawn again.
     let reference = '';
-    let booked:
-      { id: string | null; createdAt: Date; slotId: string | null; startsAt: Date; endsAt: Date } | undefined;
+    let booked: BookRow | undefined;
     for (let attempt = 0; !booked?.id && attempt < 5; attempt++) {
       reference = newReference();
       [booked] = (
@@ -104,8 +103,7 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
       await pool.query(FIND_SLOT_SQL, [slotId]);
       return refuse(res, slotId);
     }
-    const booking = { id: booked.id, createdAt: booked.createdAt };
-    const { startsAt, endsAt } = booked;
+    const [startsAt, endsAt] = [booked.startsAt!, booked.endsAt!];
     const payload = JSON.stringify({
       reference,
       slotId,
@@ -119,7 +117,7 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
       `INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret)
        VALUES ($1, 'booking_confirmed', $2, 'en', $3, $4::jsonb, $5), ($1, 'reminder', $2, 'en', $6, $4::jsonb, $5)`,
       [
-        booking.id,
+        booked.id,
         patient.email,
         now,
         payload,
@@ -130,12 +128,12 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     await client.query('COMMIT');
     release();
     send(res, 201, {
-      id: booking.id,
+      id: booked.id,
       reference,
       status: 'booked',
       slot: { id: slotId, startsAt, endsAt },
       patient: { firstName: patient.firstName, lastName: patient.lastName, email: patient.email },
-      createdAt: booking.createdAt,
+      createdAt: booked.createdAt,
       manageToken: token,
     });
   } catch (error) {

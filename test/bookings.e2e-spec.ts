@@ -33,6 +33,27 @@ describe('booking a B12 assessment', () => {
     return row;
   };
 
+  /** The booking statement itself, for a new patient `email` under `reference` (token hash and time fixed). */
+  const bookStatement = (
+    db: Pick<EntityManager, 'query'>,
+    slotId: string,
+    reference: string,
+    email: string,
+  ) =>
+    db.query(BOOK_SQL, [
+      'Bram',
+      'Smit',
+      email,
+      '+31612345678',
+      '1970-03-04',
+      'en',
+      reference,
+      slotId,
+      'a'.repeat(64),
+      null,
+      new Date(),
+    ]);
+
   describe('POST /api/v1/bookings', () => {
     it('takes a place and answers the booking with a manage token shown once', async () => {
       const slot = await newSlot(t.dataSource, { capacity: 2 });
@@ -87,25 +108,11 @@ describe('booking a B12 assessment', () => {
     it('takes no place for a reference drawn twice, so the next draw books normally', async () => {
       const slot = await newSlot(t.dataSource, { capacity: 2 });
       const taken = (await book(bookingBody(slot.id))).json.reference;
-      const statement = (reference: string, email: string) =>
-        t.dataSource.query(BOOK_SQL, [
-          'Bram',
-          'Smit',
-          email,
-          '+31612345678',
-          '1970-03-04',
-          'en',
-          reference,
-          slot.id,
-          'a'.repeat(64),
-          null,
-          new Date(),
-        ]);
-      const [collided] = await statement(taken, 'bram.collision@example.nl');
+      const [collided] = await bookStatement(t.dataSource, slot.id, taken, 'bram.collision@example.nl');
       expect(collided).toEqual({ id: null, createdAt: null, slotId: null, startsAt: null, endsAt: null });
       expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
 
-      const [booked] = await statement('B12-ZZZZZZ', 'bram.collision@example.nl');
+      const [booked] = await bookStatement(t.dataSource, slot.id, 'B12-ZZZZZZ', 'bram.collision@example.nl');
       expect(booked).toEqual({
         id: expect.any(String),
         createdAt: expect.any(Date),
@@ -119,7 +126,7 @@ describe('booking a B12 assessment', () => {
     it("changes the slot's count in place (a HOT update), writing no index entries", async () => {
       const slot = await newSlot(t.dataSource, { capacity: 3 });
       // This connection's own counts, not yet flushed to the server-wide statistics: exact.
-      const counts = (manager: EntityManager) =>
+      const slotUpdates = (manager: EntityManager) =>
         manager
           .query(
             `SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS "inPlace" FROM pg_stat_xact_user_tables WHERE relname = 'slot'`,
@@ -127,21 +134,9 @@ describe('booking a B12 assessment', () => {
           .then(([row]: { updated: number; inPlace: number }[]) => row);
       const updates = await t.dataSource
         .transaction(async (manager) => {
-          const before = await counts(manager);
-          await manager.query(BOOK_SQL, [
-            'Cor',
-            'Visser',
-            'cor.hot@example.nl',
-            '+31612345678',
-            '1966-06-06',
-            'en',
-            'B12-HHHHHH',
-            slot.id,
-            'b'.repeat(64),
-            null,
-            new Date(),
-          ]);
-          const after = await counts(manager);
+          const before = await slotUpdates(manager);
+          await bookStatement(manager, slot.id, 'B12-HHHHHH', 'cor.hot@example.nl');
+          const after = await slotUpdates(manager);
           const row = { updated: after.updated - before.updated, inPlace: after.inPlace - before.inPlace };
           throw Object.assign(new Error('roll back'), { row });
         })

@@ -38,7 +38,7 @@ export const BOOK_SQL = `
   FROM patient_row LEFT JOIN new_booking ON true LEFT JOIN place ON true`;
 
 /** What BOOK_SQL answers (see there). */
-interface BookRow {
+export interface BookRow {
   id: string | null;
   createdAt: Date | null;
   slotId: string | null;
