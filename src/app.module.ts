@@ -1,10 +1,9 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import type pino from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JsonOnlyMiddleware } from './common/json-only.middleware';
-import { loggerParams } from './common/logging';
+import { ROOT_LOGGER } from './common/logging';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -24,7 +23,6 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(logger)),
         DatabaseModule,
         HealthModule,
         AuditModule,
@@ -36,6 +34,7 @@ export class AppModule implements NestModule {
         BookingsModule,
         PatientRecordsModule,
       ],
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
     };
   }
 

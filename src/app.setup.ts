@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
-import { UNPREFIXED_ROUTES } from './common/logging';
+import type pino from 'pino';
+import { logRequests, PinoNestLogger, ROOT_LOGGER, UNPREFIXED_ROUTES } from './common/logging';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe, WellFormedTextPipe } from './common/validation';
 import type { AppConfig } from './config/config';
@@ -15,7 +15,9 @@ export const isPublicPath = (url: string) => PUBLIC_PATHS.test(url);
 
 /** Everything that makes the app behave as in production; main.ts and every e2e test call it. */
 export function setupApp(app: NestFastifyApplication, config: AppConfig): NestFastifyApplication {
-  app.useLogger(app.get(Logger));
+  const logger = app.get<pino.Logger>(ROOT_LOGGER);
+  app.useLogger(new PinoNestLogger(logger));
+  logRequests(app.getHttpAdapter().getInstance(), logger);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   // Nest's own security headers: helmet's set and defaults, on every answer (errors included).
   app.useSecurityHeaders();

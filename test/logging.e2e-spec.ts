@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp } from '../src/app.factory';
@@ -5,6 +6,7 @@ import { loadConfig } from '../src/config/config';
 import { listenOnLoopback } from './support/app';
 import { createTestDatabase } from './support/database';
 import { HttpClient } from './support/http';
+import { eventually } from './support/mail';
 
 describe('logs', () => {
   const lines: Record<string, unknown>[] = [];
@@ -54,6 +56,35 @@ describe('logs', () => {
     expect(response.headers.get('x-request-id')).toBe('lb-1234.abc');
     await new Promise((resolve) => setImmediate(resolve));
     expect(completed('lb-1234.abc')).toHaveLength(1);
+  });
+
+  it('logs the method, the path without its query, the status and the time taken', async () => {
+    const response = await http.get('/api/v1/slots?from=nope');
+    await new Promise((resolve) => setImmediate(resolve));
+    const [line] = completed(response.headers.get('x-request-id')!);
+    expect(line).toMatchObject({
+      level: 30,
+      req: { method: 'GET', path: '/api/v1/slots' },
+      res: { statusCode: 400 },
+    });
+    expect(line.responseTime).toEqual(expect.any(Number));
+  });
+
+  it('logs a request the client gave up on as that, not as an error', async () => {
+    // Headers promise a body that never comes; then the client hangs up.
+    const socket = connect(Number(new URL(http.baseUrl).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nX-Request-Id: gave-up-1\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slotId"',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await eventually(() =>
+      expect(lines.filter((l) => l.reqId === 'gave-up-1').map((l) => l.msg)).toEqual([
+        'request aborted by the client',
+      ]),
+    );
   });
 
   it('never writes passwords, bearer tokens, booking tokens or query strings', async () => {

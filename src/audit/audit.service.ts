@@ -42,7 +42,7 @@ export class AuditService {
       if (manager) throw error;
       // Outside a transaction the action already happened: say loudly that its record is missing.
       this.logger.error(
-        { action: event.action, err: (error as Error).message },
+        { reqId: event.requestId, action: event.action, err: (error as Error).message },
         'could not write an audit event',
       );
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
+import { LoggerService, RequestMethod } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { AppConfig } from '../config/config';
 
@@ -54,26 +54,103 @@ export function createRootLogger(
   );
 }
 
-/** nestjs-pino settings: one JSON line per request and per log call, each with the request id. */
-export function loggerParams(logger: pino.Logger): Params {
-  return {
-    // nestjs-pino's default routes log requests outside the prefix twice. Nest mounts a route
-    // it sees as a wildcard (leading slash) under the prefix and adds the excluded ones once.
-    forRoutes: [{ path: '/*path', method: RequestMethod.ALL }],
-    pinoHttp: {
-      logger,
-      genReqId: (req: IncomingMessage) => requestId(req),
-      // A refused request (a full slot, a typo) is ordinary traffic, not a warning; 5xx is.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      quietReqLogger: true,
-    },
-  };
+/** The root pino logger, as given to AppModule.register (setupApp reads it from here). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * One JSON line per answered request, with its id, method, path (without the query string,
+ * where search terms such as names would sit), status and time taken; `error` for a 5xx.
+ *
+ * A Fastify hook rather than pino-http as Nest middleware: that created a child logger for
+ * every request and ran the rest of the request inside an AsyncLocalStorage context, whose
+ * promise hook (Node 20) then ran for every promise in the process. Together about a quarter
+ * of the CPU of a slot listing. Log lines made while handling a request name its id where
+ * they need it (the problem filter's do).
+ */
+export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const failed = reply.statusCode >= 500;
+    const level = failed ? 'error' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        {
+          reqId: request.id,
+          req: { method: request.method, path: request.url.split('?', 1)[0] },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        failed ? 'request errored' : 'request completed',
+      );
+    }
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    logger.info(
+      { reqId: request.id, req: { method: request.method, path: request.url.split('?', 1)[0] } },
+      'request aborted by the client',
+    );
+    done();
+  });
+}
+
+const LEVELS = {
+  log: 'info',
+  error: 'error',
+  warn: 'warn',
+  debug: 'debug',
+  verbose: 'trace',
+  fatal: 'fatal',
+} as const satisfies Record<string, pino.Level>;
+
+/**
+ * Nest's logger interface onto pino: Nest's own messages and every `new Logger(Name)` in the
+ * app. Nest calls it as `(message, ...params, context)`, the context being the Logger's name;
+ * a first argument that is an object becomes the line's fields (`logger.warn({ err }, 'text')`).
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: pino.Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('log', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('verbose', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(method: keyof typeof LEVELS, message: unknown, params: unknown[]): void {
+    const level = LEVELS[method];
+    if (!this.logger.isLevelEnabled(level)) return;
+    const rest = [...params];
+    const context = rest.length > 0 && typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
+    const fields: Record<string, unknown> = context ? { context } : {};
+    let text: string | undefined;
+    if (message instanceof Error) {
+      fields.err = message;
+      text = message.message;
+    } else if (typeof message === 'object' && message !== null) {
+      Object.assign(fields, message);
+    } else {
+      text = String(message);
+    }
+    for (const param of rest) {
+      if (param === undefined) continue;
+      // Nest's own errors arrive as (message, stack, context).
+      if (method === 'error' && typeof param === 'string' && param.includes('\n    at '))
+        fields.stack = param;
+      else if (typeof param === 'string' && text === undefined) text = param;
+    }
+    this.logger[level](fields, text);
+  }
 }

@@ -66,6 +66,15 @@ export class ProblemFilter implements ExceptionFilter {
     // Fastify's request and reply, or Node's own where a middleware threw.
     const request = http.getRequest<FastifyRequest | IncomingMessage>();
     const response = http.getResponse<FastifyReply | ServerResponse>();
+    // Fastify's request id; Node's request carries it too (requestId() sets it there).
+    const reqId = (request as { id?: unknown }).id;
+    const socket = (request instanceof IncomingMessage ? request : request.raw).socket;
+    if (socket.destroyed && !(exception instanceof DomainError || exception instanceof HttpException)) {
+      // The client hung up before its request was complete: Node's "aborted" (code ECONNRESET)
+      // is not the database's, and nobody is left to answer. The request's log line says so.
+      (response instanceof ServerResponse ? response : response.raw).destroy();
+      return;
+    }
     const error =
       exception instanceof DomainError ? exception : (translateDatabaseError(exception) ?? exception);
 
@@ -80,7 +89,9 @@ export class ProblemFilter implements ExceptionFilter {
         ...(error.errors ? { errors: error.errors } : {}),
       };
       retryAfter = error.retryAfterSeconds;
-      if (problem.status === 503) this.logger.warn({ err: describe(exception) }, 'database unavailable');
+      if (problem.status === 503) {
+        this.logger.warn({ reqId, err: describe(exception) }, 'database unavailable');
+      }
     } else if (error instanceof HttpException) {
       const status = error.getStatus();
       problem = {
@@ -90,7 +101,7 @@ export class ProblemFilter implements ExceptionFilter {
         detail: detailOfHttpException(error, request),
       };
     } else {
-      this.logger.error({ err: describe(exception) }, 'unhandled error');
+      this.logger.error({ reqId, err: describe(exception) }, 'unhandled error');
       problem = {
         type: 'about:blank',
         title: 'Internal Server Error',
