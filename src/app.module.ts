@@ -1,8 +1,7 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import type pino from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { JsonOnlyMiddleware } from './common/json-only.middleware';
 import { ROOT_LOGGER } from './common/logging';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -16,7 +15,7 @@ import { SlotsModule } from './slots/slots.module';
 import { StaffModule } from './staff/staff.module';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** `config.databaseUrl` must be set: main.ts starts the embedded PostgreSQL before this. */
   static register(config: AppConfig, logger: pino.Logger): DynamicModule {
     return {
@@ -36,15 +35,5 @@ export class AppModule implements NestModule {
       ],
       providers: [{ provide: ROOT_LOGGER, useValue: logger }],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(JsonOnlyMiddleware)
-      .forRoutes(
-        { path: '*path', method: RequestMethod.POST },
-        { path: '*path', method: RequestMethod.PUT },
-        { path: '*path', method: RequestMethod.PATCH },
-      );
   }
 }

@@ -95,12 +95,17 @@ describe('errors are problem+json', () => {
     expect(expectProblem(response, 413).detail).toMatch(/too large/);
   });
 
-  it('answers a body that is not JSON with 415', async () => {
-    const response = await http.post('/api/v1/auth/login', undefined, {
-      raw: 'email=a@b.test&password=x',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expectProblem(response, 415);
+  it('answers a body that is not JSON, or has no type, with 415', async () => {
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', undefined]) {
+      const response = await http.post('/api/v1/auth/login', undefined, {
+        // A Buffer, so that fetch adds no type of its own.
+        raw: Buffer.from('email=a@b.test&password=x'),
+        headers: contentType ? { 'content-type': contentType } : {},
+      });
+      expect(expectProblem(response, 415).detail).toBe(
+        'The request body must be JSON (Content-Type: application/json).',
+      );
+    }
   });
 
   it('reads the +json media types as JSON and refuses an empty JSON body', async () => {

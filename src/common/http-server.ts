@@ -56,6 +56,9 @@ export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
     forceCloseConnections: true,
   });
   const fastify = adapter.getInstance();
+  // Bodies are JSON or refused before they are read: any other type (or none) is a 415
+  // (FST_ERR_CTP_INVALID_MEDIA_TYPE), plain text included, which Fastify would otherwise read.
+  fastify.removeContentTypeParser('text/plain');
   // Fastify parses application/json itself; the +json types (RFC 6839) are JSON as well.
   fastify.addContentTypeParser(
     /^application\/[\w.-]+\+json$/i,

@@ -63,7 +63,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    // Fastify's request and reply, or Node's own where a middleware threw.
+    // Fastify's request and reply, or Node's own should a Nest middleware throw (none does now).
     const request = http.getRequest<FastifyRequest | IncomingMessage>();
     const response = http.getResponse<FastifyReply | ServerResponse>();
     // Fastify's request id; Node's request carries it too (requestId() sets it there).
