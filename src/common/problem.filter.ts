@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { translateDatabaseError } from './database-errors';
 import { DomainError, ErrorKind, FieldError } from './domain-error';
 
@@ -63,16 +63,17 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    // Fastify's request and reply, or Node's own should a Nest middleware throw (none does now).
-    const request = http.getRequest<FastifyRequest | IncomingMessage>();
-    const response = http.getResponse<FastifyReply | ServerResponse>();
-    // Fastify's request id; Node's request carries it too (requestId() sets it there).
-    const reqId = (request as { id?: unknown }).id;
-    const socket = (request instanceof IncomingMessage ? request : request.raw).socket;
-    if (socket.destroyed && !(exception instanceof DomainError || exception instanceof HttpException)) {
+    // The app has no Nest middleware, so errors always arrive with Fastify's request and reply.
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const reqId = request.id;
+    if (
+      request.raw.socket.destroyed &&
+      !(exception instanceof DomainError || exception instanceof HttpException)
+    ) {
       // The client hung up before its request was complete: Node's "aborted" (code ECONNRESET)
       // is not the database's, and nobody is left to answer. The request's log line says so.
-      (response instanceof ServerResponse ? response : response.raw).destroy();
+      reply.raw.destroy();
       return;
     }
     const error =
@@ -110,23 +111,16 @@ export class ProblemFilter implements ExceptionFilter {
       };
     }
 
-    const raw = response instanceof ServerResponse ? response : response.raw;
-    if (raw.headersSent || (!(response instanceof ServerResponse) && response.sent)) {
+    if (reply.raw.headersSent || reply.sent) {
       // Too late for an answer (a CSV export failing half-way): cut the response short.
-      raw.destroy();
+      reply.raw.destroy();
       return;
     }
-    const body = JSON.stringify(problem);
-    if (response instanceof ServerResponse) {
-      response.statusCode = problem.status;
-      if (retryAfter) response.setHeader('Retry-After', String(retryAfter));
-      response.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
-      response.setHeader('Content-Length', Buffer.byteLength(body));
-      response.end(body);
-      return;
-    }
-    if (retryAfter) void response.header('Retry-After', String(retryAfter));
-    void response.status(problem.status).type('application/problem+json; charset=utf-8').send(body);
+    if (retryAfter) void reply.header('Retry-After', String(retryAfter));
+    void reply
+      .status(problem.status)
+      .type('application/problem+json; charset=utf-8')
+      .send(JSON.stringify(problem));
   }
 }
 
