@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { BOOK_SQL } from '../src/bookings/bookings.service';
+import { BOOK_SQL, bookParameters } from '../src/bookings/bookings.service';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
 import { startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
@@ -28,31 +28,39 @@ describe('booking a B12 assessment', () => {
     const [row] = await t.dataSource.query(
       `SELECT (SELECT count(*)::int FROM booking) AS bookings, (SELECT count(*)::int FROM patient) AS patients,
               (SELECT coalesce(sum(booked_count), 0)::int FROM slot) AS places,
-              (SELECT count(*)::int FROM idempotency_key) AS keys`,
+              (SELECT count(*)::int FROM idempotency_key) AS keys,
+              (SELECT count(*)::int FROM notification) AS emails`,
     );
     return row;
   };
 
-  /** The booking statement itself, for a new patient `email` under `reference` (token hash and time fixed). */
+  /** The booking statement itself, for a new patient `email` under `reference` (token, times and emails fixed). */
   const bookStatement = (
     db: Pick<EntityManager, 'query'>,
     slotId: string,
     reference: string,
     email: string,
   ) =>
-    db.query(BOOK_SQL, [
-      'Bram',
-      'Smit',
-      email,
-      '+31612345678',
-      '1970-03-04',
-      'en',
-      reference,
-      slotId,
-      'a'.repeat(64),
-      null,
-      new Date(),
-    ]);
+    db.query(
+      BOOK_SQL,
+      bookParameters({
+        details: {
+          firstName: 'Bram',
+          lastName: 'Smit',
+          email,
+          phone: '+31612345678',
+          dateOfBirth: '1970-03-04',
+          locale: 'en',
+        },
+        reference,
+        slotId,
+        tokenHash: 'a'.repeat(64),
+        notes: null,
+        earliest: new Date(),
+        now: new Date(),
+        emails: { payload: '{"slotId": null}', secret: 'sealed', reminderHours: 24, frontDesk: null },
+      }),
+    );
 
   describe('POST /api/v1/bookings', () => {
     it('takes a place and answers the booking with a manage token shown once', async () => {
@@ -105,22 +113,32 @@ describe('booking a B12 assessment', () => {
       expect(await counts(slot.id)).toEqual({ bookedCount: 5, booked: 5 });
     });
 
-    it('takes no place for a reference drawn twice, so the next draw books normally', async () => {
+    it('writes nothing for a reference drawn twice (not even the patient), so the next draw books normally', async () => {
       const slot = await newSlot(t.dataSource, { capacity: 2 });
       const taken = (await book(bookingBody(slot.id))).json.reference;
-      const [collided] = await bookStatement(t.dataSource, slot.id, taken, 'bram.collision@example.nl');
-      expect(collided).toEqual({ id: null, createdAt: null, slotId: null, startsAt: null, endsAt: null });
+      const before = await tableCounts();
+      await expect(
+        bookStatement(t.dataSource, slot.id, taken, 'bram.collision@example.nl'),
+      ).rejects.toMatchObject({ driverError: { code: '23505', constraint: 'booking_reference_unique' } });
+      expect(await tableCounts()).toEqual(before);
       expect(await counts(slot.id)).toEqual({ bookedCount: 1, booked: 1 });
 
       const [booked] = await bookStatement(t.dataSource, slot.id, 'B12-ZZZZZZ', 'bram.collision@example.nl');
       expect(booked).toEqual({
         id: expect.any(String),
         createdAt: expect.any(Date),
-        slotId: slot.id,
         startsAt: slot.startsAt,
         endsAt: slot.endsAt,
       });
       expect(await counts(slot.id)).toEqual({ bookedCount: 2, booked: 2 });
+      const emails = await t.dataSource.query(
+        `SELECT kind, recipient, payload->>'reference' AS reference FROM notification WHERE booking_id = $1 ORDER BY kind`,
+        [booked.id],
+      );
+      expect(emails).toEqual([
+        { kind: 'booking_confirmed', recipient: 'bram.collision@example.nl', reference: 'B12-ZZZZZZ' },
+        { kind: 'reminder', recipient: 'bram.collision@example.nl', reference: 'B12-ZZZZZZ' },
+      ]);
     });
 
     it("changes the slot's count in place (a HOT update), writing no index entries", async () => {

@@ -111,6 +111,50 @@ describe('email: outbox and dispatcher', () => {
     expect(inviteOf(mail)!.start).toBe('2027-07-06T08:00:00.000Z');
   });
 
+  it("schedules a new booking's reminder its lead time before the start, and none when that has passed", async () => {
+    const emails = (bookingId: string) =>
+      t.dataSource.query(
+        `SELECT kind, recipient, not_before AS "notBefore", payload - 'firstName' - 'lastName' AS payload
+         FROM notification WHERE booking_id = $1 ORDER BY kind`,
+        [bookingId],
+      );
+    const before = new Date();
+    const later = await book(new Date('2027-10-05T07:00:00Z'), { email: 'reminder.later@example.nl' });
+    const payload = {
+      reference: later.reference,
+      slotId: expect.any(String),
+      startsAt: '2027-10-05T07:00:00.000Z',
+      endsAt: '2027-10-05T07:30:00.000Z',
+      sequence: 0,
+    };
+    const laterEmails = await emails(later.id);
+    expect(laterEmails).toEqual([
+      {
+        kind: 'booking_confirmed',
+        recipient: 'reminder.later@example.nl',
+        notBefore: expect.any(Date),
+        payload,
+      },
+      {
+        kind: 'reminder',
+        recipient: 'reminder.later@example.nl',
+        notBefore: new Date('2027-10-04T07:00:00Z'),
+        payload,
+      },
+      { kind: 'staff_new_booking', recipient: 'desk@clinic.test', notBefore: expect.any(Date), payload },
+    ]);
+    const confirmedAt = laterEmails[0].notBefore.getTime();
+    expect(confirmedAt).toBeGreaterThanOrEqual(before.getTime());
+    expect(confirmedAt).toBeLessThanOrEqual(Date.now());
+
+    const soonAt = new Date(Math.ceil((Date.now() + 3 * 3600_000) / 60_000) * 60_000);
+    const soon = await book(soonAt, { email: 'reminder.soon@example.nl' });
+    expect((await emails(soon.id)).map((e: { kind: string }) => e.kind)).toEqual([
+      'booking_confirmed',
+      'staff_new_booking',
+    ]);
+  });
+
   it('writes no email for a change that rolls back', async () => {
     const slot = await newSlot(t.dataSource, { capacity: 5 });
     const body = bookingBody(slot.id);

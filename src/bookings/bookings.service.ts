@@ -6,44 +6,80 @@ import { violatedConstraint } from '../common/database-errors';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import { localeFromAcceptLanguage } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { UPSERT_PATIENT_SQL, type PatientDetails } from '../patients/patients.service';
+import { upsertPatientSql, type PatientDetails } from '../patients/patients.service';
 import { SlotsService, takePlaceSql } from '../slots/slots.service';
 import { hashToken, newManageToken, newReference, REFERENCE_PATTERN } from './booking-codes';
 import { normalisePhone, type CreateBookingDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto, BookingView, toBookingDto } from './dto/booking.dto';
 import { IdempotencyService } from './idempotency.service';
 import { RefusalHints } from './refusal-hints';
-import { OutboxService } from '../notifications/outbox.service';
+import { bookedEmailsSql, type BookedEmailValues, OutboxService } from '../notifications/outbox.service';
 
 /**
- * A booking in one statement, so in one round trip to the database: the patient is found or
- * created ($1 to $6, as UPSERT_PATIENT_SQL), the booking inserted under reference $7 in slot $8
- * ($9 the manage token's hash, $10 the notes), and only then, when the booking row went in, one
- * place taken in the slot if it is open, not full and starts after $11. Each part reads the one
- * before it, so they run in that order and the slot's row is locked last. The row answers:
- * `id` null when reference $7 was already taken (draw another; nothing was written but the
- * patient), else `slotId` null when no place could be had (roll back). Also run by the
- * benchmark's baseline.
+ * A booking in one statement: one round trip to the database and, outside a transaction,
+ * atomic by itself. One place is taken in slot $8 if it is open, not full and starts after
+ * $11; only then are the patient found or created ($1 to $6, as upsertPatientSql), the booking
+ * inserted under reference $7 ($9 the manage token's hash, $10 the notes) and its emails
+ * written ($12 now; $13 to $16 BookedEmailValues in order). Each part reads the one before it,
+ * so they run in that order, and the slot's row is locked first, as everywhere (slots, then
+ * bookings and patients). The row answers `id` null when no place could be had: then nothing
+ * was written. A reference already taken fails the statement (booking_reference_unique),
+ * writing nothing: draw another. Also run by the benchmark's baseline.
  */
 export const BOOK_SQL = `
-  WITH patient_row AS (${UPSERT_PATIENT_SQL}),
+  WITH place AS (${takePlaceSql('$8', '$11')}),
+  patient_row AS (${upsertPatientSql('FROM place')}),
   new_booking AS (
     INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
-    SELECT $7, $8, id, $9, $10 FROM patient_row
-    ON CONFLICT (reference) DO NOTHING
-    RETURNING id, created_at),
-  place AS (${takePlaceSql('$8', '$11', 'EXISTS (SELECT FROM new_booking)')})
-  SELECT new_booking.id, new_booking.created_at AS "createdAt",
-         place.id AS "slotId", place."startsAt", place."endsAt"
-  FROM patient_row LEFT JOIN new_booking ON true LEFT JOIN place ON true`;
+    SELECT $7, place.id, patient_row.id, $9, $10 FROM place, patient_row
+    RETURNING id, reference, created_at),
+  emails AS (${bookedEmailsSql({
+    recipient: '$3',
+    locale: '$6',
+    now: '$12',
+    values: { payload: '$13', secret: '$14', reminderHours: '$15', frontDesk: '$16' },
+  })})
+  SELECT new_booking.id, new_booking.created_at AS "createdAt", place."startsAt", place."endsAt"
+  FROM (SELECT) AS answer LEFT JOIN new_booking ON true LEFT JOIN place ON true`;
 
-/** What BOOK_SQL answers (see there). */
+/** What BOOK_SQL answers (see there): all null when no place could be had. */
 export interface BookRow {
   id: string | null;
   createdAt: Date | null;
-  slotId: string | null;
   startsAt: Date | null;
   endsAt: Date | null;
+}
+
+/** BOOK_SQL's parameters, in order. */
+export function bookParameters(booking: {
+  details: PatientDetails;
+  reference: string;
+  slotId: string;
+  tokenHash: string;
+  notes: string | null;
+  earliest: Date;
+  now: Date;
+  emails: BookedEmailValues;
+}): unknown[] {
+  const { details, emails } = booking;
+  return [
+    details.firstName,
+    details.lastName,
+    details.email,
+    details.phone,
+    details.dateOfBirth,
+    details.locale,
+    booking.reference,
+    booking.slotId,
+    booking.tokenHash,
+    booking.notes,
+    booking.earliest,
+    booking.now,
+    emails.payload,
+    emails.secret,
+    emails.reminderHours,
+    emails.frontDesk,
+  ];
 }
 
 /** A booking with its slot and patient, for the patient-facing and staff flows. */
@@ -101,11 +137,11 @@ export class BookingsService {
   ) {}
 
   /**
-   * Books a place, in one transaction: one statement finds or creates the patient, inserts the
-   * booking and takes a place by a conditional update of the slot's count (so never past
-   * capacity); then the emails go into the outbox and the transaction commits. The slot's row
-   * is locked last, so on a popular slot bookings queue on that lock for as short a time as can
-   * be: two round trips (the emails, the commit).
+   * Books a place. Without an Idempotency-Key that is one statement (BOOK_SQL), atomic by
+   * itself: the place is taken by a conditional update of the slot's count (so never past
+   * capacity), then the patient, the booking and its emails are written. On a popular slot,
+   * bookings queue on the slot's row for that statement and its commit only. With a key, the
+   * statement and the stored answer share a transaction, so a retry finds both or neither.
    */
   async book(
     dto: CreateBookingDto,
@@ -128,55 +164,19 @@ export class BookingsService {
     };
     try {
       // A slot refused a moment ago (full, closed) is most likely still refused: read it
-      // first, so a rush on a full slot costs one query per attempt, not a rolled-back
-      // transaction. Other slots go straight to the transaction, which refuses just as well.
+      // first, so a rush on a full slot costs one query per attempt, not a booking statement
+      // that takes no place. Other slots go straight to the statement, which refuses as well.
       if (this.refusals.has(dto.slotId)) {
         const reason = this.slots.unbookableReason(await this.slots.find(dto.slotId), now);
         if (reason) throw this.refused(dto.slotId, reason);
       }
-      const body = await this.dataSource.transaction(async (manager) => {
-        const { token, hash } = newManageToken();
-        const { id, reference, createdAt, slot } = await this.bookPlace(manager, {
-          details,
-          slotId: dto.slotId,
-          tokenHash: hash,
-          notes: dto.notes ?? null,
-          now,
-        });
-        if (!slot) throw new NoPlace(dto.slotId);
-        const created: BookingCreatedDto = {
-          ...toBookingDto({
-            id,
-            reference,
-            status: 'booked',
-            slotId: slot.id,
-            startsAt: slot.startsAt,
-            endsAt: slot.endsAt,
-            firstName: details.firstName,
-            lastName: details.lastName,
-            email: details.email,
-            createdAt,
-          }),
-          manageToken: token,
-        };
-        await this.outbox.booked(
-          manager,
-          { ...slotFacts(slot), id, reference, ...details, sequence: 0 },
-          token,
-          now,
-        );
-        if (key) await this.idempotency.complete(manager, key, 201, created, id);
-        return created;
-      });
+      const body = await this.bookPlace(dto, details, key, now);
       this.outbox.afterCommit();
       return { statusCode: 201, body };
     } catch (error) {
       if (key) await this.idempotency.release(key);
       if (error instanceof NoPlace)
         throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
-      // An unknown slot (or one that vanished before the insert).
-      if (violatedConstraint(error) === 'booking_slot_fk')
-        throw this.refused(dto.slotId, await this.slots.whyNotBookable(dto.slotId, now));
       throw error;
     }
   }
@@ -336,41 +336,59 @@ export class BookingsService {
   }
 
   /**
-   * Finds or creates the patient, inserts the booking under a fresh reference (drawing again
-   * on the rare collision) and takes a place, in one statement (BOOK_SQL). `slot` is undefined
-   * when no place could be had: the caller then rolls back, booking and patient with it.
+   * Runs BOOK_SQL under a fresh reference, drawing again on the rare collision (the failed
+   * statement wrote nothing), inside a transaction with the stored answer when there is an
+   * idempotency key. Throws NoPlace when no place could be had.
    */
   private async bookPlace(
-    manager: EntityManager,
-    booking: { details: PatientDetails; slotId: string; tokenHash: string; notes: string | null; now: Date },
-  ): Promise<{
-    id: string;
-    reference: string;
-    createdAt: Date;
-    slot?: { id: string; startsAt: Date; endsAt: Date };
-  }> {
-    const { details } = booking;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    dto: CreateBookingDto,
+    details: PatientDetails,
+    key: string | undefined,
+    now: Date,
+  ): Promise<BookingCreatedDto> {
+    const { token, hash } = newManageToken();
+    const emails = this.outbox.bookedEmailValues({ slotId: dto.slotId, ...details }, token);
+    const earliest = this.slots.earliestBookableStart(now);
+    for (let attempt = 1; ; attempt++) {
       const reference = newReference();
-      const [row] = await manager.query<BookRow[]>(BOOK_SQL, [
-        details.firstName,
-        details.lastName,
-        details.email,
-        details.phone,
-        details.dateOfBirth,
-        details.locale,
+      const parameters = bookParameters({
+        details,
         reference,
-        booking.slotId,
-        booking.tokenHash,
-        booking.notes,
-        this.slots.earliestBookableStart(booking.now),
-      ]);
-      if (row.id === null) continue;
-      const slot =
-        row.slotId === null ? undefined : { id: row.slotId, startsAt: row.startsAt!, endsAt: row.endsAt! };
-      return { id: row.id, reference, createdAt: row.createdAt!, slot };
+        slotId: dto.slotId,
+        tokenHash: hash,
+        notes: dto.notes ?? null,
+        earliest,
+        now,
+        emails,
+      });
+      const book = async (db: EntityManager): Promise<BookingCreatedDto> => {
+        const [row] = await db.query<BookRow[]>(BOOK_SQL, parameters);
+        if (row.id === null) throw new NoPlace(dto.slotId);
+        const created: BookingCreatedDto = {
+          ...toBookingDto({
+            id: row.id,
+            reference,
+            status: 'booked',
+            slotId: dto.slotId,
+            startsAt: row.startsAt!,
+            endsAt: row.endsAt!,
+            firstName: details.firstName,
+            lastName: details.lastName,
+            email: details.email,
+            createdAt: row.createdAt!,
+          }),
+          manageToken: token,
+        };
+        if (key) await this.idempotency.complete(db, key, 201, created, row.id);
+        return created;
+      };
+      try {
+        return key ? await this.dataSource.transaction(book) : await book(this.dataSource.manager);
+      } catch (error) {
+        if (attempt < 5 && violatedConstraint(error) === 'booking_reference_unique') continue;
+        throw error;
+      }
     }
-    throw new Error('could not draw an unused booking reference in 5 attempts');
   }
 
   /** Remembers that `slotId` could not be booked, and answers why. */

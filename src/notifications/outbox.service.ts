@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SecretBox } from '../common/secret-box';
+import { isoUtc } from '../common/sql';
 import { APP_SECRET } from '../config/app-secret';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { NotificationKind, NotificationPayload } from './notification.entity';
@@ -30,9 +31,46 @@ interface Row {
   token?: string;
 }
 
+/** See OutboxService.bookedEmailValues. */
+export interface BookedEmailValues {
+  payload: string;
+  secret: string;
+  reminderHours: number;
+  frontDesk: string | null;
+}
+
 /**
- * Writes emails into the outbox inside the caller's transaction, so an email exists exactly
- * when the change that causes it commits. Call `afterCommit()` once the transaction is done to
+ * A new booking's emails, inserted by the statement that books it (BOOK_SQL), so that they
+ * exist exactly when the booking does: the confirmation, the reminder when its moment (the
+ * lead time before the start) is after `now`, and the front-desk notice when there is a front
+ * desk. Reads the statement's CTEs `new_booking` (id, reference) and `place` (the slot, with
+ * "startsAt" and "endsAt"). The arguments are parameter references such as `$12`, the values
+ * of BookedEmailValues and the patient's email and locale; never input.
+ */
+export function bookedEmailsSql(p: {
+  recipient: string;
+  locale: string;
+  now: string;
+  values: Record<keyof BookedEmailValues, string>;
+}): string {
+  const { payload, secret, reminderHours, frontDesk } = p.values;
+  return `
+  INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret)
+  SELECT new_booking.id, email.kind, email.recipient, email.locale, email.not_before,
+         ${payload}::jsonb || jsonb_build_object('reference', new_booking.reference,
+           'startsAt', ${isoUtc('place."startsAt"')}, 'endsAt', ${isoUtc('place."endsAt"')}),
+         email.secret
+  FROM new_booking, place, LATERAL (VALUES
+    ('booking_confirmed', ${p.recipient}::text, ${p.locale}::text, ${p.now}::timestamptz, ${secret}::text),
+    ('reminder', ${p.recipient}, ${p.locale}, place."startsAt" - ${reminderHours}::float8 * interval '1 hour', ${secret}),
+    ('staff_new_booking', ${frontDesk}::text, 'en', ${p.now}, NULL)
+  ) AS email (kind, recipient, locale, not_before, secret)
+  WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > ${p.now})`;
+}
+
+/**
+ * Writes emails into the outbox inside the caller's transaction (a new booking's inside its
+ * statement: bookedEmailsSql), so an email exists exactly when the change that causes it commits. Call `afterCommit()` once the transaction is done to
  * wake this instance's dispatcher (others find the rows on their next poll).
  */
 @Injectable()
@@ -47,22 +85,27 @@ export class OutboxService {
     this.box = new SecretBox(secret, 'notification-token');
   }
 
-  /** Confirmation, the reminder (when its moment is still ahead) and the front-desk notice. */
-  async booked(
-    manager: EntityManager,
-    booking: BookingFacts,
+  /**
+   * What `bookedEmailsSql` needs to write a new booking's emails: the payload without the
+   * reference and the slot's times (the statement adds them), the manage token sealed, the
+   * reminder's lead time and the front desk's address (null: no notice).
+   */
+  bookedEmailValues(
+    booking: Pick<BookingFacts, 'slotId' | 'firstName' | 'lastName'>,
     token: string,
-    now = new Date(),
-  ): Promise<void> {
-    const payload = this.payload(booking);
-    const rows: Row[] = [
-      { kind: 'booking_confirmed', recipient: booking.email, locale: booking.locale, payload, token },
-      ...this.reminder(booking, payload, token, now),
-    ];
-    if (this.config.frontDeskEmail) {
-      rows.push({ kind: 'staff_new_booking', recipient: this.config.frontDeskEmail, locale: 'en', payload });
-    }
-    await this.write(manager, booking.id, rows);
+  ): BookedEmailValues {
+    const payload: Omit<NotificationPayload, 'reference' | 'startsAt' | 'endsAt'> = {
+      slotId: booking.slotId,
+      firstName: booking.firstName,
+      lastName: booking.lastName,
+      sequence: 0,
+    };
+    return {
+      payload: JSON.stringify(payload),
+      secret: this.box.seal(token),
+      reminderHours: this.config.reminderHoursBefore,
+      frontDesk: this.config.frontDeskEmail ?? null,
+    };
   }
 
   async cancelled(
