@@ -112,7 +112,7 @@ function slotFacts(slot: { id: string; startsAt: Date; endsAt: Date }) {
   return { slotId: slot.id, startsAt: slot.startsAt, endsAt: slot.endsAt };
 }
 
-/** Thrown inside a transaction to roll it back when no place could be taken. */
+/** No place could be taken (a transaction it is thrown in rolls back). */
 class NoPlace extends Error {
   constructor(readonly slotId: string) {
     super('no place');

@@ -70,8 +70,9 @@ export function bookedEmailsSql(p: {
 
 /**
  * Writes emails into the outbox inside the caller's transaction (a new booking's inside its
- * statement: bookedEmailsSql), so an email exists exactly when the change that causes it commits. Call `afterCommit()` once the transaction is done to
- * wake this instance's dispatcher (others find the rows on their next poll).
+ * statement: bookedEmailsSql), so an email exists exactly when the change that causes it
+ * commits. Call `afterCommit()` once it has committed to wake this instance's dispatcher
+ * (others find the rows on their next poll).
  */
 @Injectable()
 export class OutboxService {

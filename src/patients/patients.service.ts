@@ -7,7 +7,7 @@ import type { Locale } from './patient.entity';
  * Finds the patient with this email and date of birth, or creates them, in one statement (so
  * two bookings at once cannot make two patients); newer name, phone and language replace the
  * stored ones. Parameters $1 to $6 are PatientDetails in order; `from`, SQL written here and
- * never input, is the FROM clause of a row the patient is written for (none: nothing). Part of
+ * never input, is a FROM clause: the patient is written if it has a row, else nothing is. Part of
  * the booking statement (BOOK_SQL), which the benchmark's baseline runs too.
  */
 export function upsertPatientSql(from: string): string {
