@@ -2,7 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type pino from 'pino';
 import { logRequests, PinoNestLogger, ROOT_LOGGER, UNPREFIXED_ROUTES } from './common/logging';
-import { ProblemFilter } from './common/problem.filter';
+import { ERROR_CATALOGUE } from './common/domain-error';
+import { PROBLEM_BASE, ProblemFilter } from './common/problem.filter';
 import { createValidationPipe, WellFormedTextPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 
@@ -40,6 +41,15 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): NestFa
       .addBearerAuth()
       .build(),
   );
+  // The error catalogue, so that clients translate problems by code (the end of `type`).
+  Object.assign(document, {
+    'x-problem-types': Object.entries(ERROR_CATALOGUE).map(([code, { status, title }]) => ({
+      code,
+      type: PROBLEM_BASE + code,
+      status,
+      title,
+    })),
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE } from '../src/common/domain-error';
 import { startTestApp, TestApp } from './support/app';
 
 interface Operation {
@@ -85,5 +86,32 @@ describe('OpenAPI document', () => {
     expect(Object.keys(patient).sort()).toEqual(['dateOfBirth', 'email', 'firstName', 'lastName', 'phone']);
     expect(Object.keys(document.components.schemas.BookingCreatedDto.properties)).toContain('manageToken');
     expect(Object.keys(document.components.schemas.BookingDto.properties)).not.toContain('manageToken');
+  });
+
+  it('publishes the error catalogue: every code with its type, status and title', async () => {
+    const published = document['x-problem-types'] as {
+      code: string;
+      type: string;
+      status: number;
+      title: string;
+    }[];
+    expect(published.map((p) => p.code).sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+    const full = published.find((p) => p.code === 'slot-full')!;
+    expect(full).toEqual({
+      code: 'slot-full',
+      type: 'https://clinic-booking.dev/problems/slot-full',
+      status: 409,
+      title: 'Slot fully booked',
+    });
+    // An answer carries the catalogue's status and title for its code.
+    const unknown = await t.http.get('/api/v1/bookings/B12-AAAAAA', {
+      headers: { 'x-booking-token': 'nope' },
+    });
+    const notFound = published.find((p) => p.code === 'not-found')!;
+    expect(unknown.json).toMatchObject({
+      type: notFound.type,
+      status: notFound.status,
+      title: notFound.title,
+    });
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { AuditService } from '../audit/audit.service';
-import { RateLimitedError, UnauthenticatedError } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../staff/password';
 import { Staff } from '../staff/staff.entity';
 import { StaffService } from '../staff/staff.service';
@@ -30,7 +30,10 @@ export class AuthService {
     requestId?: string,
   ): Promise<{ accessToken: string; expiresIn: number }> {
     const wait = this.limiter.retryAfterSeconds(email, address);
-    if (wait > 0) throw new RateLimitedError('Too many failed sign-in attempts. Try again later.', wait);
+    if (wait > 0)
+      throw new DomainError('rate-limited', 'Too many failed sign-in attempts. Try again later.', {
+        retryAfterSeconds: wait,
+      });
 
     const account = await this.staff.findActiveByEmail(email);
     const valid = await verifyPassword(account?.passwordHash ?? (await DUMMY_PASSWORD_HASH), password);
@@ -43,7 +46,7 @@ export class AuthService {
         action: 'auth.login_failed',
         requestId,
       });
-      throw new UnauthenticatedError('The email or password is not correct.');
+      throw new DomainError('unauthenticated', 'The email or password is not correct.');
     }
     this.limiter.recordSuccess(email);
     await this.audit.record({
@@ -59,17 +62,18 @@ export class AuthService {
     return { accessToken, expiresIn: this.config.staffTokenTtlSeconds };
   }
 
-  /** The active staff member a bearer token belongs to, or an UnauthenticatedError. */
+  /** The active staff member a bearer token belongs to, or a DomainError (unauthenticated). */
   async authenticate(token: string): Promise<Staff> {
     let payload: StaffTokenPayload;
     try {
       payload = await this.jwt.verifyAsync<StaffTokenPayload>(token, { algorithms: ['HS256'] });
     } catch {
-      throw new UnauthenticatedError('The access token is invalid or has expired. Sign in again.');
+      throw new DomainError('unauthenticated', 'The access token is invalid or has expired. Sign in again.');
     }
     // Looked up on every request, so that deactivating an account takes effect at once.
     const staff = typeof payload.sub === 'string' ? await this.staff.findActiveById(payload.sub) : null;
-    if (!staff) throw new UnauthenticatedError('The access token is invalid or has expired. Sign in again.');
+    if (!staff)
+      throw new DomainError('unauthenticated', 'The access token is invalid or has expired. Sign in again.');
     return staff;
   }
 }

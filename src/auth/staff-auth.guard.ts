@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenError, UnauthenticatedError } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
 import { ProblemDto } from '../common/problem.dto';
 import type { Staff, StaffRole } from '../staff/staff.entity';
 import { AuthService } from './auth.service';
@@ -31,7 +31,10 @@ export class StaffAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<StaffRequest>();
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new UnauthenticatedError('This endpoint needs a staff bearer token (POST /api/v1/auth/login).');
+      throw new DomainError(
+        'unauthenticated',
+        'This endpoint needs a staff bearer token (POST /api/v1/auth/login).',
+      );
     }
     request.staff = await this.auth.authenticate(token);
     const roles = this.reflector.getAllAndOverride<StaffRole[] | undefined>(ROLES, [
@@ -39,7 +42,7 @@ export class StaffAuthGuard implements CanActivate {
       context.getClass(),
     ]);
     if (roles && !roles.includes(request.staff.role)) {
-      throw new ForbiddenError(`This needs the ${roles.join(' or ')} role.`);
+      throw new DomainError('forbidden', `This needs the ${roles.join(' or ')} role.`);
     }
     return true;
   }

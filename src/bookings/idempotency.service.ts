@@ -13,17 +13,6 @@ const ABANDONED_AFTER = '2 minutes';
 const KEPT_FOR = '24 hours';
 const PURGE_EVERY_MS = 3600_000;
 
-export class IdempotencyKeyReusedError extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'idempotency-key-reused';
-  readonly title = 'Idempotency key reused';
-  constructor() {
-    super(
-      'This Idempotency-Key was already used with a different request body. Use a new key for a new request.',
-    );
-  }
-}
-
 export type Claim = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: unknown };
 
 /** JSON with object keys sorted (and undefined ones left out, as JSON does), so that `{a,b}` and `{b,a}` hash alike. */
@@ -92,7 +81,11 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
       { request_hash: string; status_code: number | null; response: string | null }[]
     >(`SELECT request_hash, status_code, response FROM idempotency_key WHERE key = $1`, [key]);
     if (!row) return this.claim(key, requestHash); // released in between: try again
-    if (row.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
+    if (row.request_hash !== requestHash)
+      throw new DomainError(
+        'idempotency-key-reused',
+        'This Idempotency-Key was already used with a different request body. Use a new key for a new request.',
+      );
     if (row.status_code === null || row.response === null) {
       throw new ConflictError(
         'idempotency-key-in-flight',

@@ -1,10 +1,10 @@
-import { ConflictError, DomainError } from './domain-error';
+import { CodeWithStatus, ConflictError, DomainError } from './domain-error';
 
 /**
  * Every named constraint whose violation is a client's conflict rather than a bug, with what
  * to tell the client. The one place where database violations become domain errors.
  */
-const CONSTRAINT_CONFLICTS: Record<string, { code: string; detail: string }> = {
+const CONSTRAINT_CONFLICTS: Record<string, { code: CodeWithStatus<409>; detail: string }> = {
   staff_email_unique: {
     code: 'staff-email-taken',
     detail: 'A staff account with this email already exists.',
@@ -54,24 +54,15 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /** What PostgreSQL refuses to store (a NUL character): the client's input, so a 400. */
-export class UnstorableTextError extends DomainError {
-  readonly kind = 'invalid';
-  readonly code = 'unstorable-text';
-  readonly title = 'Invalid request';
-  constructor() {
-    super('The request contains characters that cannot be stored (such as NUL).');
-  }
-}
+const unstorableText = () =>
+  new DomainError('unstorable-text', 'The request contains characters that cannot be stored (such as NUL).');
 
-export class DatabaseUnavailableError extends DomainError {
-  readonly kind = 'unavailable';
-  readonly code = 'database-unavailable';
-  readonly title = 'Service temporarily unavailable';
-  override readonly retryAfterSeconds = 5;
-  constructor() {
-    super('The service cannot reach its database right now. Please try again in a few seconds.');
-  }
-}
+const databaseUnavailable = () =>
+  new DomainError(
+    'database-unavailable',
+    'The service cannot reach its database right now. Please try again in a few seconds.',
+    { retryAfterSeconds: 5 },
+  );
 
 /**
  * The pg error behind a TypeORM error. Checked by shape, not `instanceof QueryFailedError`:
@@ -100,10 +91,9 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     const conflict = constraint ? CONSTRAINT_CONFLICTS[constraint] : undefined;
     return conflict ? new ConflictError(conflict.code, conflict.detail) : undefined;
   }
-  if (code === '22021' || code === '22P05') return new UnstorableTextError();
-  if (code && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)))
-    return new DatabaseUnavailableError();
+  if (code === '22021' || code === '22P05') return unstorableText();
+  if (code && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return databaseUnavailable();
   const message = error instanceof Error ? error.message : '';
-  if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return new DatabaseUnavailableError();
+  if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return databaseUnavailable();
   return undefined;
 }

@@ -1,4 +1,10 @@
-import { ConflictError, NotFoundError, ValidationFailedError } from './domain-error';
+import {
+  ConflictError,
+  DomainError,
+  ERROR_CATALOGUE,
+  NotFoundError,
+  ValidationFailedError,
+} from './domain-error';
 
 describe('DomainError', () => {
   it('keeps its message, fields and class, without capturing a stack', () => {
@@ -20,5 +26,17 @@ describe('DomainError', () => {
     new NotFoundError('There is no booking with this id.');
     expect(Error.stackTraceLimit).toBe(before);
     expect(new Error('unexpected').stack).toMatch(/\n\s+at /);
+  });
+
+  it('takes its status and title from the catalogue, one entry per code', () => {
+    const error = new DomainError('rate-limited', 'Slow down.', { retryAfterSeconds: 7 });
+    expect(error).toMatchObject({ status: 429, title: 'Too many requests', retryAfterSeconds: 7 });
+    expect(new ConflictError('slot-full', 'Full.').status).toBe(409);
+    expect(new NotFoundError('Gone.').status).toBe(404);
+    for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
+      expect(code).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(entry.title.length).toBeGreaterThan(0);
+      expect([400, 401, 403, 404, 409, 422, 429, 503]).toContain(entry.status);
+    }
   });
 });

@@ -1,28 +1,52 @@
 /**
- * Base of every error a service throws on purpose. Services know nothing of HTTP: the
- * problem+json filter turns `kind` into a status code.
+ * The closed catalogue of every error the service answers on purpose: a stable code (the end
+ * of the problem `type` URI), its HTTP status and its title. Services throw a DomainError with
+ * one of these codes and know nothing of HTTP; the problem+json filter reads status and title
+ * from here, and the OpenAPI document publishes the list (`x-problem-types`) so that pages and
+ * other clients can translate by code.
  */
-export type ErrorKind =
-  | 'invalid' // 400
-  | 'unauthenticated' // 401
-  | 'forbidden' // 403
-  | 'not_found' // 404
-  | 'conflict' // 409
-  | 'unprocessable' // 422
-  | 'rate_limited' // 429
-  | 'unavailable'; // 503
+export const ERROR_CATALOGUE = {
+  'validation-failed': { status: 400, title: 'Invalid request' },
+  'unstorable-text': { status: 400, title: 'Text that cannot be stored' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  'not-found': { status: 404, title: 'Not found' },
+  'slot-full': { status: 409, title: 'Slot fully booked' },
+  'slot-closed': { status: 409, title: 'Slot closed' },
+  'slot-cancelled': { status: 409, title: 'Slot cancelled' },
+  'slot-past': { status: 409, title: 'Slot already started' },
+  'slot-too-soon': { status: 409, title: 'Slot too soon to book online' },
+  'slot-overlap': { status: 409, title: 'Slots overlap' },
+  'slot-not-started': { status: 409, title: 'Appointment not started yet' },
+  'capacity-below-bookings': { status: 409, title: 'Capacity below bookings' },
+  'already-booked': { status: 409, title: 'Already booked' },
+  'same-slot': { status: 409, title: 'Already in this slot' },
+  'booking-not-active': { status: 409, title: 'Booking no longer active' },
+  'booking-cancelled': { status: 409, title: 'Booking cancelled' },
+  'booking-changed': { status: 409, title: 'Booking changed meanwhile' },
+  'deadline-passed': { status: 409, title: 'Deadline passed' },
+  'idempotency-key-in-flight': { status: 409, title: 'Idempotency key in flight' },
+  'notification-not-retryable': { status: 409, title: 'Notification not retryable' },
+  'staff-email-taken': { status: 409, title: 'Staff email taken' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'database-unavailable': { status: 503, title: 'Service temporarily unavailable' },
+  'not-ready': { status: 503, title: 'Not ready' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+/** The codes whose status is `status`. */
+export type CodeWithStatus<S extends number> = {
+  [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['status'] extends S ? C : never;
+}[ErrorCode];
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-export abstract class DomainError extends Error {
-  abstract readonly kind: ErrorKind;
-  /** Short stable identifier, also the end of the problem `type` URI. */
-  abstract readonly code: string;
-  /** Human title of the problem type (the same for every occurrence). */
-  abstract readonly title: string;
+/** Every error a service throws on purpose: a catalogue code and a detail for this occurrence. */
+export class DomainError extends Error {
   readonly errors?: FieldError[];
   /** Seconds after which a retry may succeed (sent as Retry-After). */
   readonly retryAfterSeconds?: number;
@@ -32,68 +56,57 @@ export abstract class DomainError extends Error {
    * logged with its stack; capturing one (async frames included) costs tens of microseconds
    * per refused request.
    */
-  constructor(message?: string) {
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(message);
+      super(detail);
     } finally {
       Error.stackTraceLimit = limit;
     }
+    if (extra.errors) this.errors = extra.errors;
+    if (extra.retryAfterSeconds) this.retryAfterSeconds = extra.retryAfterSeconds;
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+
+  get title(): string {
+    return ERROR_CATALOGUE[this.code].title;
   }
 }
 
+/** 400 naming each offending field. */
 export class ValidationFailedError extends DomainError {
-  readonly kind = 'invalid';
-  readonly code = 'validation-failed';
-  readonly title = 'Invalid request';
   constructor(
-    override readonly errors: FieldError[],
+    errors: FieldError[],
     detail = `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${[
       ...new Set(errors.map((e) => e.field)),
     ].join(', ')}.`,
   ) {
-    super(detail);
+    super('validation-failed', detail, { errors });
   }
 }
 
-export class UnauthenticatedError extends DomainError {
-  readonly kind = 'unauthenticated';
-  readonly code = 'unauthenticated';
-  readonly title = 'Authentication required';
-}
-
-export class ForbiddenError extends DomainError {
-  readonly kind = 'forbidden';
-  readonly code = 'forbidden';
-  readonly title = 'Not allowed';
+/** One invalid field. */
+export function invalidField(field: string, message: string): ValidationFailedError {
+  return new ValidationFailedError([{ field, message }]);
 }
 
 export class NotFoundError extends DomainError {
-  readonly kind = 'not_found';
-  readonly code = 'not-found';
-  readonly title = 'Not found';
-}
-
-export class ConflictError extends DomainError {
-  readonly kind = 'conflict';
-  readonly title = 'Conflict';
-  constructor(
-    readonly code: string,
-    detail: string,
-  ) {
-    super(detail);
+  constructor(detail: string) {
+    super('not-found', detail);
   }
 }
 
-export class RateLimitedError extends DomainError {
-  readonly kind = 'rate_limited';
-  readonly code = 'rate-limited';
-  readonly title = 'Too many requests';
-  constructor(
-    detail: string,
-    override readonly retryAfterSeconds: number,
-  ) {
-    super(detail);
+/** A state conflict (409): only the catalogue's 409 codes are accepted. */
+export class ConflictError extends DomainError {
+  constructor(code: CodeWithStatus<409>, detail: string) {
+    super(code, detail);
   }
 }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { translateDatabaseError } from './database-errors';
-import { DomainError, ErrorKind, FieldError } from './domain-error';
+import { DomainError, FieldError } from './domain-error';
 
 export interface Problem {
   type: string;
@@ -12,18 +12,7 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-const STATUS_OF: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unprocessable: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
-const PROBLEM_BASE = 'https://clinic-booking.dev/problems/';
+export const PROBLEM_BASE = 'https://clinic-booking.dev/problems/';
 
 /**
  * What Fastify's refusals of a body mean, said for the caller. (The router's own refusals of
@@ -85,7 +74,7 @@ export class ProblemFilter implements ExceptionFilter {
       problem = {
         type: PROBLEM_BASE + error.code,
         title: error.title,
-        status: STATUS_OF[error.kind],
+        status: error.status,
         detail: error.message,
         ...(error.errors ? { errors: error.errors } : {}),
       };

@@ -14,12 +14,7 @@ class HealthDto {
   @ApiProperty({ example: 'ok' }) status: 'ok';
 }
 
-class NotReadyError extends DomainError {
-  readonly kind = 'unavailable';
-  readonly code = 'not-ready';
-  readonly title = 'Not ready';
-  override readonly retryAfterSeconds = 5;
-}
+const notReady = (detail: string) => new DomainError('not-ready', detail, { retryAfterSeconds: 5 });
 
 @ApiTags('operations')
 @Controller('health')
@@ -44,9 +39,9 @@ export class HealthController {
     try {
       pending = await this.dataSource.showMigrations();
     } catch {
-      throw new NotReadyError('The database does not answer.');
+      throw notReady('The database does not answer.');
     }
-    if (pending) throw new NotReadyError('Database migrations are pending.');
+    if (pending) throw notReady('Database migrations are pending.');
     return { status: 'ok' };
   }
 }

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../common/domain-error';
+import {
+  ConflictError,
+  DomainError,
+  invalidField,
+  NotFoundError,
+  ValidationFailedError,
+} from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
 import { fetchPage, isoUtc, updateReturning } from '../common/sql';
 import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
@@ -59,10 +65,6 @@ export const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
 
 const CURSOR_FLOOR = ['1970-01-01T00:00:00Z', '00000000-0000-0000-0000-000000000000'] as const;
 
-function invalid(field: string, message: string): ValidationFailedError {
-  return new ValidationFailedError([{ field, message }]);
-}
-
 /** The cursor after `slot` (also written by the benchmark's baseline). */
 export function encodeCursor(slot: { startsAt: string; id: string }): string {
   return Buffer.from(JSON.stringify([slot.startsAt, slot.id])).toString('base64url');
@@ -76,7 +78,7 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // fall through
   }
-  throw invalid('cursor', 'is not a cursor this API gave out; start again without it');
+  throw invalidField('cursor', 'is not a cursor this API gave out; start again without it');
 }
 
 @Injectable()
@@ -128,19 +130,22 @@ export class SlotsService {
       excludeDates: dto.excludeDates ?? [],
     };
     const days = daysInRange(rota);
-    if (days < 1) throw invalid('to', 'must not be before from');
+    if (days < 1) throw invalidField('to', 'must not be before from');
     if (days > MAX_ROTA_DAYS)
-      throw invalid('to', `must be at most ${MAX_ROTA_DAYS} days after from (a year)`);
-    if (rota.dayEnd <= rota.dayStart) throw invalid('dayEnd', 'must be after dayStart');
+      throw invalidField('to', `must be at most ${MAX_ROTA_DAYS} days after from (a year)`);
+    if (rota.dayEnd <= rota.dayStart) throw invalidField('dayEnd', 'must be after dayStart');
     if (rota.dayEnd - rota.dayStart < rota.slotMinutes)
-      throw invalid('slotMinutes', 'must fit between dayStart and dayEnd');
+      throw invalidField('slotMinutes', 'must fit between dayStart and dayEnd');
     rota.breaks.forEach((b, i) => {
-      if (b.end <= b.start) throw invalid(`breaks.${i}.end`, 'must be after start');
+      if (b.end <= b.start) throw invalidField(`breaks.${i}.end`, 'must be after start');
     });
 
     const generated = generateRota(rota, dto.timezone ?? this.config.clinicTimezone);
     if (generated.length > MAX_ROTA_SLOTS) {
-      throw invalid('to', `the rota would make ${generated.length} slots; at most ${MAX_ROTA_SLOTS} at once`);
+      throw invalidField(
+        'to',
+        `the rota would make ${generated.length} slots; at most ${MAX_ROTA_SLOTS} at once`,
+      );
     }
     const future = generated.filter((slot) => slot.startsAt > now);
     if (future.length === 0) return { created: 0, skipped: generated.length };
@@ -189,7 +194,7 @@ export class SlotsService {
    */
   async update(id: string, dto: UpdateSlotDto): Promise<SlotRow> {
     if (dto.capacity === undefined && dto.status === undefined && dto.notes === undefined) {
-      throw invalid('body', 'must change at least one of capacity, status, notes');
+      throw invalidField('body', 'must change at least one of capacity, status, notes');
     }
     const rows = await updateReturning<SlotRow>(
       this.dataSource,
@@ -308,9 +313,9 @@ export class SlotsService {
     const to = query.to
       ? parseInstant(query.to)!
       : DateTime.fromJSDate(from).plus({ days: DEFAULT_PUBLIC_WINDOW_DAYS }).toJSDate();
-    if (to <= from) throw invalid('to', 'must be after from');
+    if (to <= from) throw invalidField('to', 'must be after from');
     if (to.getTime() - from.getTime() > MAX_PUBLIC_WINDOW_DAYS * 24 * 3600_000) {
-      throw invalid('to', `must be at most ${MAX_PUBLIC_WINDOW_DAYS} days after from`);
+      throw invalidField('to', `must be at most ${MAX_PUBLIC_WINDOW_DAYS} days after from`);
     }
     const [afterStart, afterId] = query.cursor ? decodeCursor(query.cursor) : CURSOR_FLOOR;
     const earliest = this.earliestBookableStart(now);
