@@ -10,7 +10,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, Observable } from 'rxjs';
-import type { Staff } from '../staff/staff.entity';
+import type { StaffPrincipal } from '../common/access';
 import { AuditService } from './audit.service';
 
 const AUDITED = 'audited';
@@ -36,7 +36,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const options = this.reflector.get<AuditedOptions | undefined>(AUDITED, context.getHandler());
     if (!options) return next.handle();
-    const request = context.switchToHttp().getRequest<FastifyRequest & { staff?: Staff }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { staff?: StaffPrincipal }>();
     return next.handle().pipe(
       mergeMap((answer) =>
         from(

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
 import { APP_SECRET } from '../config/app-secret';
@@ -8,7 +9,7 @@ import { AuthService } from './auth.service';
 import { LoginLimiter } from './login-limiter';
 import { StaffAuthGuard } from './staff-auth.guard';
 
-@Global()
+/** Sign-in, and the global guard that enforces @StaffOnly (common/access) on every route. */
 @Module({
   imports: [
     StaffModule,
@@ -24,8 +25,6 @@ import { StaffAuthGuard } from './staff-auth.guard';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginLimiter, StaffAuthGuard],
-  exports: [AuthService, StaffAuthGuard],
+  providers: [AuthService, LoginLimiter, { provide: APP_GUARD, useClass: StaffAuthGuard }],
 })
-/** Global: every module's admin controllers use its guard (@StaffOnly) without importing it. */
 export class AuthModule {}

@@ -1,25 +1,13 @@
-import {
-  applyDecorators,
-  CanActivate,
-  ExecutionContext,
-  Injectable,
-  SetMetadata,
-  UseGuards,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { STAFF_ROLES_METADATA, type StaffRequest, type StaffRole } from '../common/access';
 import { DomainError } from '../common/domain-error';
-import { ProblemDto } from '../common/problem.dto';
-import type { Staff, StaffRole } from '../staff/staff.entity';
 import { AuthService } from './auth.service';
 
-const ROLES = 'staff-roles';
-
-export interface StaffRequest extends FastifyRequest {
-  staff: Staff;
-}
-
+/**
+ * Enforces @StaffOnly and @NarrowRoles (common/access) on every route, as a global guard:
+ * a route without them is public and passes untouched.
+ */
 @Injectable()
 export class StaffAuthGuard implements CanActivate {
   constructor(
@@ -28,6 +16,11 @@ export class StaffAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    const roles = this.reflector.getAllAndOverride<StaffRole[] | undefined>(STAFF_ROLES_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!roles) return true;
     const request = context.switchToHttp().getRequest<StaffRequest>();
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
@@ -36,36 +29,11 @@ export class StaffAuthGuard implements CanActivate {
         'This endpoint needs a staff bearer token (POST /api/v1/auth/login).',
       );
     }
-    request.staff = await this.auth.authenticate(token);
-    const roles = this.reflector.getAllAndOverride<StaffRole[] | undefined>(ROLES, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (roles && !roles.includes(request.staff.role)) {
+    const staff = await this.auth.authenticate(token);
+    request.staff = { id: staff.id, role: staff.role };
+    if (!roles.includes(staff.role)) {
       throw new DomainError('forbidden', `This needs the ${roles.join(' or ')} role.`);
     }
     return true;
   }
-}
-
-/**
- * Staff only: a valid bearer token of an active account with one of `roles`. Put on a
- * controller; narrow a single handler with @NarrowRoles, which adds no second guard run.
- */
-export function StaffOnly(...roles: StaffRole[]) {
-  return applyDecorators(
-    SetMetadata(ROLES, roles),
-    UseGuards(StaffAuthGuard),
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({ type: ProblemDto, description: 'No, invalid or expired bearer token' }),
-    ApiForbiddenResponse({ type: ProblemDto, description: `Needs the ${roles.join(' or ')} role` }),
-  );
-}
-
-/** On a handler of a @StaffOnly controller: these roles only (the handler's list wins). */
-export function NarrowRoles(...roles: StaffRole[]) {
-  return applyDecorators(
-    SetMetadata(ROLES, roles),
-    ApiForbiddenResponse({ type: ProblemDto, description: `Needs the ${roles.join(' or ')} role` }),
-  );
 }

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '
 import accepts from 'accepts';
 import type { FastifyRequest } from 'fastify';
 import { Audited } from '../audit/audited';
-import { StaffOnly } from '../auth/staff-auth.guard';
+import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { StaffSlotDto } from '../slots/dto/slot.dto';

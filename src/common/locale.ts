@@ -1,4 +1,5 @@
-import { LOCALES, type Locale } from '../patients/patient.entity';
+export const LOCALES = ['en', 'nl'] as const;
+export type Locale = (typeof LOCALES)[number];
 
 /** The supported language the client prefers most (`nl-NL,nl;q=0.9,en;q=0.8` → `nl`), if any. */
 export function localeFromAcceptLanguage(header: string | undefined): Locale | undefined {

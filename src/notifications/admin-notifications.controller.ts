@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
-import { StaffOnly } from '../auth/staff-auth.guard';
+import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { NotificationDto, NotificationPageDto, NotificationQueryDto } from './dto/notification.dto';

@@ -1,11 +1,10 @@
+import type { Locale } from '../common/locale';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calendarInvite } from './calendar-invite';
 import type { NotificationKind, NotificationPayload } from './notification.entity';
-
-export type Locale = 'en' | 'nl';
 
 export interface ComposerSettings {
   clinicName: string;

@@ -9,7 +9,6 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { Booking } from '../bookings/booking.entity';
 
 export const NOTIFICATION_KINDS = [
   'booking_confirmed',
@@ -58,9 +57,10 @@ export class Notification {
   @Column({ name: 'booking_id', type: 'uuid', nullable: true })
   bookingId: string | null;
 
-  @ManyToOne(() => Booking, { onDelete: 'RESTRICT' })
+  // Named by string: the outbox does not import the bookings module that writes into it.
+  @ManyToOne('Booking', { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'booking_id', foreignKeyConstraintName: 'notification_booking_fk' })
-  booking?: Booking;
+  booking?: unknown;
 
   @Column({ type: 'varchar', length: 30 })
   kind: NotificationKind;

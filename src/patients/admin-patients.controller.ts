@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Query, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
-import { NarrowRoles, StaffOnly, type StaffRequest } from '../auth/staff-auth.guard';
+import { NarrowRoles, StaffOnly, type StaffRequest } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { PatientDetailDto, PatientExportDto, PatientPageDto, PatientQueryDto } from './dto/patient.dto';

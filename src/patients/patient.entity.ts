@@ -7,9 +7,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-
-export const LOCALES = ['en', 'nl'] as const;
-export type Locale = (typeof LOCALES)[number];
+import type { Locale } from '../common/locale';
 
 /**
  * A patient, without an account: the same email (case-insensitive, stored lower-cased) and

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { updateReturning } from '../common/sql';
 import type { EntityManager } from 'typeorm';
-import type { Locale } from './patient.entity';
+import type { Locale } from '../common/locale';
 
 /**
  * Finds the patient with this email and date of birth, or creates them, in one statement (so

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
-import { StaffOnly } from '../auth/staff-auth.guard';
+import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { AdminSlotQueryDto, CreateSlotDto, RotaDto, UpdateSlotDto } from './dto/slot-input.dto';

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
-import { StaffOnly } from '../auth/staff-auth.guard';
+import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { CreateStaffDto } from './dto/create-staff.dto';
 import { StaffDto } from './dto/staff.dto';

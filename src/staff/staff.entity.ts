@@ -7,9 +7,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-
-export const STAFF_ROLES = ['admin', 'receptionist'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+import type { StaffRole } from '../common/access';
 
 @Entity('staff')
 @Index('staff_email_unique', ['email'], { unique: true })

@@ -3,7 +3,8 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { hashPassword } from './password';
-import { Staff, StaffRole } from './staff.entity';
+import type { StaffRole } from '../common/access';
+import { Staff } from './staff.entity';
 
 @Injectable()
 export class StaffService implements OnApplicationBootstrap {

@@ -7,7 +7,7 @@ import { createApp } from '../../src/app.factory';
 import { createRootLogger } from '../../src/common/logging';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { StaffService } from '../../src/staff/staff.service';
-import type { StaffRole } from '../../src/staff/staff.entity';
+import type { StaffRole } from '../../src/common/access';
 import { createTestDatabase } from './database';
 import { HttpClient } from './http';
 

@@ -14,7 +14,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { registerDecorator } from 'class-validator';
 import { parseLocalDate } from '../../common/time';
 import { Optional } from '../../common/validators';
-import { LOCALES, type Locale } from '../../patients/patient.entity';
+import { LOCALES, type Locale } from '../../common/locale';
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 

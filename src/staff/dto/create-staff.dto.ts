@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { STAFF_ROLES, type StaffRole } from '../staff.entity';
+import { STAFF_ROLES, type StaffRole } from '../../common/access';
 
 export const MIN_PASSWORD_LENGTH = 12;
 

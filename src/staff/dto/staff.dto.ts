@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { STAFF_ROLES, type Staff, type StaffRole } from '../staff.entity';
+import { STAFF_ROLES, type StaffRole } from '../../common/access';
+import type { Staff } from '../staff.entity';
 
 /** What leaves the building about a staff account: never its password hash. */
 export class StaffDto {
