@@ -15,11 +15,8 @@ const swc = [
 
 module.exports = {
   testEnvironment: 'node',
-  testMatch: [
-    '<rootDir>/src/**/*.spec.ts',
-    '<rootDir>/bench/**/*.spec.ts',
-    '<rootDir>/test/**/*.e2e-spec.ts',
-  ],
+  // The benchmark's own specs run apart: npm run bench:test (bench/jest.config.js).
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   // NestJS 12 ships ES modules, which Jest's CommonJS runtime cannot load untransformed; so
   // does content-disposition, which @fastify/static (Swagger UI's files) requires.
   transform: { '^.+\\.(t|j|mj)s$': swc },

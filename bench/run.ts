@@ -1,7 +1,8 @@
 /**
  * npm run bench: the app against the raw-SQL baseline (bench/baseline.ts) on one PostgreSQL.
- * Starts its own PostgreSQL (embedded unless DATABASE_URL), builds and starts the app and
- * the baseline as processes, seeds 100,000 slots and 100,000 bookings, then runs each
+ * Starts its own PostgreSQL (the project's embedded one unless DATABASE_URL), builds and starts
+ * the app (which migrates the database as it boots) and the baseline as processes, seeds
+ * 100,000 slots and 100,000 bookings with its own SQL, then runs each
  * scenario (the two reads first) with autocannon, app and baseline alternated, warm-up first, median of three.
  * Then each scenario again at half the app's maximum rate, evenly paced (bench/paced.ts, in a
  * process of its own), for latency at a stated load, alternated and median of three as well.
@@ -16,10 +17,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source.options';
+// Only to run a PostgreSQL server, as the tests do; everything said to the app goes over HTTP.
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { runMigrationsLocked } from '../src/database/migrate';
+import { seedVolume } from '../test/support/seed';
 import { bookingBodies } from './bodies';
 import { pacedInChild, PacedResult } from './paced';
 import { renderMarkdown, Report, ScenarioResult } from './report';
@@ -30,6 +30,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = 3;
 const POOL_SIZE = 20;
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map(Number);
+/** Node flags of the app's production start (package.json's start:prod, the Dockerfile). */
+const START_FLAGS = ['--no-allocation-site-pretenuring'];
 
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   let stopDatabase: (() => Promise<void>) | undefined;
   try {
-    // 1. PostgreSQL and a migrated, seeded database.
+    // 1. PostgreSQL and an empty database.
     let adminUrl = process.env.DATABASE_URL;
     if (!adminUrl) {
       log('starting an embedded PostgreSQL');
@@ -140,38 +142,16 @@ async function main(): Promise<void> {
     const url = new URL(adminUrl);
     url.pathname = `/${databaseName}`;
     const databaseUrl = url.toString();
-    const dataSource = await new DataSource(dataSourceOptions(databaseUrl, { poolSize: 4 })).initialize();
-    await runMigrationsLocked(dataSource);
-    log('seeding 100,000 slots and 100,000 bookings');
-    const seed = await import('../test/support/seed');
-    await seed.seedVolume(dataSource, { slots: 90_000, patients: 50_000, bookings: 100_000 });
-    const spread = (
-      await dataSource.query(
-        `INSERT INTO slot (starts_at, ends_at, capacity)
-         SELECT date_trunc('day', now()) + interval '10 years' + make_interval(mins => 30 * g),
-                date_trunc('day', now()) + interval '10 years' + make_interval(mins => 30 * g + 30), 1000000
-         FROM generate_series(1, 10000) AS g RETURNING id`,
-      )
-    ).map((row: { id: string }) => row.id);
-    const [{ id: hot }] = await dataSource.query(
-      `INSERT INTO slot (starts_at, ends_at, capacity) VALUES (now() + interval '12 years', now() + interval '12 years 30 minutes', 1000000) RETURNING id`,
-    );
-    const [{ id: soldOut }] = await dataSource.query(
-      `INSERT INTO slot (starts_at, ends_at, capacity, booked_count) VALUES (now() + interval '13 years', now() + interval '13 years 30 minutes', 1, 1) RETURNING id`,
-    );
-    // The steady state autovacuum keeps a live database in: statistics and visibility map.
-    await dataSource.query('VACUUM ANALYZE');
-    const [{ n: slotCount }] = await dataSource.query('SELECT count(*)::int AS n FROM slot');
-    await dataSource.destroy();
 
-    // 2. The app (production build) and the baseline, as processes.
+    // 2. The app (production build, started as production starts it), which migrates the
+    // database as it boots.
     log('building the app (nest build)');
     execSync('npx nest build', { cwd: ROOT, stdio: 'ignore' });
     const appPort = await freePort();
     const basePort = await freePort();
     const environment = { PATH: process.env.PATH!, DATABASE_URL: databaseUrl };
     children.push(
-      spawn(process.execPath, ['dist/src/main.js'], {
+      spawn(process.execPath, [...START_FLAGS, 'dist/src/main.js'], {
         cwd: ROOT,
         stdio: ['ignore', 'ignore', 'inherit'],
         env: {
@@ -189,6 +169,32 @@ async function main(): Promise<void> {
         },
       }),
     );
+    await waitFor(`http://127.0.0.1:${appPort}/health/ready`, children[0]);
+
+    // 3. The data, written with the benchmark's own SQL.
+    log('seeding 100,000 slots and 100,000 bookings');
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    await seedVolume(db, { slots: 90_000, patients: 50_000, bookings: 100_000 });
+    const ids = async (sql: string) => (await db.query<{ id: string }>(sql)).rows.map((row) => row.id);
+    const spread = await ids(
+      `INSERT INTO slot (starts_at, ends_at, capacity)
+       SELECT date_trunc('day', now()) + interval '10 years' + make_interval(mins => 30 * g),
+              date_trunc('day', now()) + interval '10 years' + make_interval(mins => 30 * g + 30), 1000000
+       FROM generate_series(1, 10000) AS g RETURNING id`,
+    );
+    const [hot] = await ids(
+      `INSERT INTO slot (starts_at, ends_at, capacity) VALUES (now() + interval '12 years', now() + interval '12 years 30 minutes', 1000000) RETURNING id`,
+    );
+    const [soldOut] = await ids(
+      `INSERT INTO slot (starts_at, ends_at, capacity, booked_count) VALUES (now() + interval '13 years', now() + interval '13 years 30 minutes', 1, 1) RETURNING id`,
+    );
+    // The steady state autovacuum keeps a live database in: statistics and visibility map.
+    await db.query('VACUUM ANALYZE');
+    const slotCount = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM slot')).rows[0].n;
+    await db.end();
+
+    // 4. The baseline, on the same database.
     children.push(
       spawn(process.execPath, ['-r', 'ts-node/register', 'bench/baseline.ts'], {
         cwd: ROOT,
@@ -196,7 +202,6 @@ async function main(): Promise<void> {
         env: { ...environment, TS_NODE_SWC: 'true', PORT: String(basePort), POOL_SIZE: String(POOL_SIZE) },
       }),
     );
-    await waitFor(`http://127.0.0.1:${appPort}/health/ready`, children[0]);
     await waitFor(`http://127.0.0.1:${basePort}/api/v1/slots`, children[1]);
     const login = await fetch(`http://127.0.0.1:${appPort}/api/v1/auth/login`, {
       method: 'POST',
@@ -213,7 +218,7 @@ async function main(): Promise<void> {
       { name: 'baseline', url: `http://127.0.0.1:${basePort}`, headers: {} },
     ];
 
-    // 3. Scenarios, app and baseline alternated, warm-up first, median of three.
+    // 5. Scenarios, app and baseline alternated, warm-up first, median of three.
     const from = new Date(Date.now() + 30 * 86_400_000);
     const window = `from=${from.toISOString()}&to=${new Date(from.getTime() + 7 * 86_400_000).toISOString()}`;
     const scenarios: Scenario[] = [

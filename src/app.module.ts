@@ -7,9 +7,9 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { RateLimitModule } from './common/throttling';
-import { PatientRecordsModule } from './patients/patient-records.module';
 import { PatientsModule } from './patients/patients.module';
 import { SlotsModule } from './slots/slots.module';
 import { StaffModule } from './staff/staff.module';
@@ -31,7 +31,7 @@ export class AppModule {
         SlotsModule,
         PatientsModule,
         BookingsModule,
-        PatientRecordsModule,
+        JobsModule,
       ],
       providers: [{ provide: ROOT_LOGGER, useValue: logger }],
     };

@@ -1,4 +1,3 @@
-import './runtime-flags';
 import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { createRootLogger } from './common/logging';

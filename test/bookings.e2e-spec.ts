@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { BOOK_SQL, bookParameters } from '../src/bookings/bookings.service';
+import { BOOK } from '../src/bookings/book.statement';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
 import { startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
@@ -42,23 +42,24 @@ describe('booking a B12 assessment', () => {
     email: string,
   ) =>
     db.query(
-      BOOK_SQL,
-      bookParameters({
-        details: {
-          firstName: 'Bram',
-          lastName: 'Smit',
-          email,
-          phone: '+31612345678',
-          dateOfBirth: '1970-03-04',
-          locale: 'en',
-        },
+      BOOK.text,
+      BOOK.values({
+        firstName: 'Bram',
+        lastName: 'Smit',
+        email,
+        phone: '+31612345678',
+        dateOfBirth: '1970-03-04',
+        locale: 'en',
         reference,
         slotId,
         tokenHash: 'a'.repeat(64),
         notes: null,
         earliest: new Date(),
         now: new Date(),
-        emails: { payload: '{"slotId": null}', secret: 'sealed', reminderHours: 24, frontDesk: null },
+        payload: '{"slotId": null}',
+        secret: 'sealed',
+        reminderHours: 24,
+        frontDesk: null,
       }),
     );
 

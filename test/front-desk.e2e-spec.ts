@@ -343,7 +343,7 @@ describe('the front desk', () => {
         id: expect.any(String),
         actorType: 'staff',
         actorId: staffId,
-        action: 'booking.update',
+        action: 'booking.cancel',
         recordType: 'booking',
         recordId: booking.id,
         requestId: 'audit-req-1',

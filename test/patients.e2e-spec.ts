@@ -1,4 +1,6 @@
-import { PatientRecordsService } from '../src/patients/patient-records.service';
+import { BookingLifecycle } from '../src/bookings/booking-lifecycle';
+import { applyRetention } from '../src/jobs/retention.job';
+import { PatientRecordQueries } from '../src/patients/patient.queries';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
 import { expectProblem } from './support/http';
@@ -190,7 +192,11 @@ describe('patient records', () => {
       `UPDATE slot SET starts_at = now() - interval '25 months', ends_at = now() - interval '25 months' + interval '30 minutes' WHERE id = $1`,
       [oldSlot.id],
     );
-    expect(await t.app.get(PatientRecordsService).applyRetention()).toBe(1);
+    expect(await applyRetention(t.app.get(PatientRecordQueries), t.app.get(BookingLifecycle))).toEqual({
+      due: 1,
+      erased: 1,
+      failed: 0,
+    });
     expect(await whereFound(t, 'long.ago@example.nl')).toEqual([]);
     expect(
       (await t.dataSource.query(`SELECT 1 FROM patient WHERE email = 'recently@example.nl'`)).length,

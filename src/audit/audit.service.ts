@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../common/pagination.dto';
 import { fetchPage } from '../common/sql';
 import { parseInstant } from '../common/time';
+import type { Actor } from './actor';
 import type { ActorType } from './audit-event.entity';
 import type { AuditEventDto, AuditQueryDto } from './dto/audit.dto';
 
@@ -46,6 +47,26 @@ export class AuditService {
         'could not write an audit event',
       );
     }
+  }
+
+  /** A change `actor` made to a record, inside the change's transaction. */
+  async recordChange(
+    manager: EntityManager,
+    actor: Actor,
+    action: string,
+    record: { type: string; id: string },
+  ): Promise<void> {
+    await this.record(
+      {
+        actorType: actor.type,
+        actorId: actor.staffId ?? null,
+        action,
+        recordType: record.type,
+        recordId: record.id,
+        requestId: actor.requestId ?? null,
+      },
+      manager,
+    );
   }
 
   async list(query: AuditQueryDto): Promise<Page<AuditEventDto>> {

@@ -2,12 +2,14 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req, StreamableFil
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
 import accepts from 'accepts';
 import type { FastifyRequest } from 'fastify';
+import { type Actor, CurrentActor } from '../audit/actor';
 import { Audited } from '../audit/audited';
 import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { StaffSlotDto } from '../slots/dto/slot.dto';
-import { AdminBookingsService } from './admin-bookings.service';
+import { BookingLifecycle } from './booking-lifecycle';
+import { BookingListingQueries } from './booking-listing.queries';
 import {
   AdminBookingDto,
   AdminBookingPageDto,
@@ -20,7 +22,10 @@ import {
 @Controller('admin/bookings')
 @StaffOnly('admin', 'receptionist')
 export class AdminBookingsController {
-  constructor(private readonly bookings: AdminBookingsService) {}
+  constructor(
+    private readonly listing: BookingListingQueries,
+    private readonly lifecycle: BookingLifecycle,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -38,8 +43,8 @@ export class AdminBookingsController {
     const csv =
       query.format === 'csv' ||
       (query.format !== 'json' && accepts(request.raw).type(['application/json', 'text/csv']) === 'text/csv');
-    if (!csv) return this.bookings.list(query);
-    return new StreamableFile(await this.bookings.csv(query), {
+    if (!csv) return this.listing.list(query);
+    return new StreamableFile(await this.listing.csv(query), {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="bookings.csv"',
     });
@@ -52,9 +57,14 @@ export class AdminBookingsController {
   })
   @ApiOkResponse({ type: AdminBookingDto })
   @ApiProblems(400, 404, 409)
-  @Audited('booking.update', 'booking')
-  update(@UuidParam() id: string, @Body() dto: UpdateBookingStatusDto): Promise<AdminBookingDto> {
-    return this.bookings.updateStatus(id, dto.status, dto.reason);
+  async update(
+    @UuidParam() id: string,
+    @Body() dto: UpdateBookingStatusDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<AdminBookingDto> {
+    if (dto.status === 'cancelled') await this.lifecycle.cancel({ id }, actor, dto.reason);
+    else await this.lifecycle.setAttendance(id, dto.status, actor);
+    return this.listing.get(id);
   }
 }
 
@@ -67,16 +77,19 @@ class CancelledSlotDto extends StaffSlotDto {
 @Controller('admin/slots')
 @StaffOnly('admin', 'receptionist')
 export class AdminSlotCancellationController {
-  constructor(private readonly bookings: AdminBookingsService) {}
+  constructor(private readonly lifecycle: BookingLifecycle) {}
 
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a slot and all its bookings; each patient gets an email to rebook' })
   @ApiOkResponse({ type: CancelledSlotDto })
   @ApiProblems(400, 404, 409)
-  @Audited('slot.cancel', 'slot', { param: 'id' })
-  async cancel(@UuidParam() id: string, @Body() dto: CancelSlotDto): Promise<CancelledSlotDto> {
-    const { slot, cancelledBookings } = await this.bookings.cancelSlot(id, dto.reason);
+  async cancel(
+    @UuidParam() id: string,
+    @Body() dto: CancelSlotDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<CancelledSlotDto> {
+    const { slot, cancelledBookings } = await this.lifecycle.cancelSlot(id, actor, dto.reason);
     return { ...StaffSlotDto.from(slot), cancelledBookings };
   }
 }

@@ -10,10 +10,12 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Audited } from '../audit/audited';
+import { type Actor, CurrentActor } from '../audit/actor';
 import { ValidationFailedError } from '../common/domain-error';
 import { ApiProblems } from '../common/problem.dto';
 import { RateLimited } from '../common/throttling';
+import { BookingLifecycle } from './booking-lifecycle';
+import { toBookingDto } from './booking.queries';
 import { BookingsService } from './bookings.service';
 import { CancelBookingDto, CreateBookingDto, RescheduleBookingDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto } from './dto/booking.dto';
@@ -29,7 +31,10 @@ const TOKEN_HEADER = {
 @Controller('bookings')
 @RateLimited()
 export class BookingsController {
-  constructor(private readonly bookings: BookingsService) {}
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly lifecycle: BookingLifecycle,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -85,13 +90,13 @@ export class BookingsController {
   @ApiNotFoundResponse({ description: 'Unknown reference or wrong token' })
   @ApiConflictResponse({ description: 'Already cancelled, or the deadline has passed' })
   @ApiProblems(400)
-  @Audited('booking.cancel', 'booking')
-  cancel(
+  async cancel(
     @Param('reference') reference: string,
     @Body() dto: CancelBookingDto,
+    @CurrentActor() actor: Actor,
     @Headers('x-booking-token') token?: string,
   ): Promise<BookingDto> {
-    return this.bookings.cancel(reference, token, dto.reason);
+    return toBookingDto(await this.lifecycle.cancel({ reference, token }, actor, dto.reason));
   }
 
   @Post(':reference/reschedule')
@@ -104,12 +109,12 @@ export class BookingsController {
   @ApiNotFoundResponse({ description: 'Unknown reference, wrong token, or unknown slot' })
   @ApiConflictResponse({ description: 'New slot not bookable; booking not active; deadline passed' })
   @ApiProblems(400)
-  @Audited('booking.reschedule', 'booking')
-  reschedule(
+  async reschedule(
     @Param('reference') reference: string,
     @Body() dto: RescheduleBookingDto,
+    @CurrentActor() actor: Actor,
     @Headers('x-booking-token') token?: string,
   ): Promise<BookingDto> {
-    return this.bookings.reschedule(reference, token, dto.slotId);
+    return toBookingDto(await this.lifecycle.reschedule({ reference, token }, dto.slotId, actor));
   }
 }

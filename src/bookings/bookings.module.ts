@@ -4,7 +4,9 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { PatientsModule } from '../patients/patients.module';
 import { SlotsModule } from '../slots/slots.module';
 import { AdminBookingsController, AdminSlotCancellationController } from './admin-bookings.controller';
-import { AdminBookingsService } from './admin-bookings.service';
+import { AdminPatientErasureController } from './admin-patient-erasure.controller';
+import { BookingLifecycle } from './booking-lifecycle';
+import { BookingListingQueries } from './booking-listing.queries';
 import { Booking } from './booking.entity';
 import { BookingsController } from './bookings.controller';
 import { BookingsService } from './bookings.service';
@@ -18,8 +20,13 @@ import { IdempotencyService } from './idempotency.service';
     PatientsModule,
     NotificationsModule,
   ],
-  controllers: [BookingsController, AdminBookingsController, AdminSlotCancellationController],
-  providers: [BookingsService, IdempotencyService, AdminBookingsService],
-  exports: [BookingsService],
+  controllers: [
+    BookingsController,
+    AdminBookingsController,
+    AdminSlotCancellationController,
+    AdminPatientErasureController,
+  ],
+  providers: [BookingsService, BookingLifecycle, BookingListingQueries, IdempotencyService],
+  exports: [BookingLifecycle, IdempotencyService],
 })
 export class BookingsModule {}

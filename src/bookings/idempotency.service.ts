@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -11,7 +11,6 @@ import { APP_SECRET } from '../config/app-secret';
 const ABANDONED_AFTER = '2 minutes';
 /** Completed answers are kept this long. */
 const KEPT_FOR = '24 hours';
-const PURGE_EVERY_MS = 3600_000;
 
 export type Claim = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: unknown };
 
@@ -35,30 +34,14 @@ function canonical(value: unknown): string {
  * fails releases its claim, since only a completed booking's answer is kept.
  */
 @Injectable()
-export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(IdempotencyService.name);
+export class IdempotencyService {
   private readonly box: SecretBox;
-  private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_SECRET) secret: string,
   ) {
     this.box = new SecretBox(secret, 'idempotency-response');
-  }
-
-  /** Stored answers hold personal data: forget them hourly once they are past 24 hours. */
-  onApplicationBootstrap(): void {
-    this.purgeTimer = setInterval(() => {
-      this.purgeExpired().catch((error: Error) =>
-        this.logger.warn({ err: error.message }, 'purging expired keys failed'),
-      );
-    }, PURGE_EVERY_MS);
-    this.purgeTimer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
   }
 
   hashRequest(body: unknown): string {
@@ -119,7 +102,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
     await this.dataSource.query(`DELETE FROM idempotency_key WHERE key = $1 AND completed_at IS NULL`, [key]);
   }
 
-  /** Forgets answers older than 24 hours. */
+  /** Forgets answers older than 24 hours (a scheduled job: they hold personal data). */
   async purgeExpired(): Promise<number> {
     const purged = await updateReturning(
       this.dataSource,

@@ -64,8 +64,8 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * A Fastify hook rather than pino-http as Nest middleware: that created a child logger for
  * every request and ran the rest of the request inside an AsyncLocalStorage context, whose
  * promise hook (Node 20) then ran for every promise in the process: a quarter of the CPU of a
- * slot listing at the benchmark's LOG_LEVEL=warn. Log lines made while handling a request name its id where
- * they need it (the problem filter's do).
+ * slot listing, even at LOG_LEVEL=warn. Log lines made while handling a request name its id
+ * where they need it (the problem filter's do).
  */
 export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void {
   const req = (request: FastifyRequest) => ({ method: request.method, path: request.url.split('?', 1)[0] });

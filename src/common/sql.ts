@@ -53,3 +53,30 @@ export async function fetchPage<T>(
 export function isoUtc(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
+
+/** A parameter of a statement built by `statement()`, by name: answers `$n` (with `::cast`). */
+export type Param<K extends string> = (name: K, cast?: string) => string;
+
+export interface Statement<T> {
+  text: string;
+  /** The statement's parameter values, in the order of its `$n`. */
+  values(input: T): unknown[];
+}
+
+/**
+ * A statement built once, with parameters named by the fields of `T` instead of numbered by
+ * hand: `build` writes the SQL, calling `param('slotId')` where a value goes, and fragments
+ * owned by other modules take the same `param` for the names they need. A name used twice is
+ * one parameter.
+ */
+export function statement<T extends object>(
+  build: (param: Param<Extract<keyof T, string>>) => string,
+): Statement<T> {
+  const names: (keyof T)[] = [];
+  const text = build((name, cast) => {
+    let index = names.indexOf(name);
+    if (index < 0) index = names.push(name) - 1;
+    return `$${index + 1}${cast ? `::${cast}` : ''}`;
+  });
+  return { text, values: (input) => names.map((name) => input[name]) };
+}

@@ -61,6 +61,8 @@ const schema = z
     NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
     NOTIFICATION_DISPATCH: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
     RETENTION_MONTHS: int(1, 1200).default(24),
+    SCHEDULED_JOBS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+    JOBS_FIRST_RUN_DELAY_MS: int(0, 24 * 3600 * 1000).default(10_000),
     HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
@@ -137,6 +139,10 @@ export interface AppConfig {
   notificationDispatch: boolean;
   /** Personal data of patients whose last appointment is older than this is erased. */
   retentionMonths: number;
+  /** off: this instance leaves the periodic jobs (retention, purges) to others. */
+  scheduledJobs: boolean;
+  /** How soon after start each periodic job first runs. */
+  jobsFirstRunDelayMs: number;
   /** Slow clients: time to send the headers, and the whole request. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
@@ -192,6 +198,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     notificationLeaseMs: env.NOTIFICATION_LEASE_MS,
     notificationDispatch: env.NOTIFICATION_DISPATCH === 'on',
     retentionMonths: env.RETENTION_MONTHS,
+    scheduledJobs: env.SCHEDULED_JOBS === 'on',
+    jobsFirstRunDelayMs: env.JOBS_FIRST_RUN_DELAY_MS,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SecretBox } from '../common/secret-box';
-import { isoUtc } from '../common/sql';
+import { isoUtc, type Param } from '../common/sql';
 import { APP_SECRET } from '../config/app-secret';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { NotificationKind, NotificationPayload } from './notification.entity';
@@ -31,7 +31,7 @@ interface Row {
   token?: string;
 }
 
-/** See OutboxService.bookedEmailValues. */
+/** What bookedEmailsSql writes besides the booking's own facts (OutboxService.bookedEmailValues). */
 export interface BookedEmailValues {
   payload: string;
   secret: string;
@@ -40,37 +40,40 @@ export interface BookedEmailValues {
 }
 
 /**
- * A new booking's emails, inserted by the statement that books it (BOOK_SQL), so that they
- * exist exactly when the booking does: the confirmation, the reminder when its moment (the
- * lead time before the start) is after `now`, and the front-desk notice when there is a front
- * desk. Reads the statement's CTEs `new_booking` (id, reference) and `place` (the slot, with
- * "startsAt" and "endsAt"). The arguments are parameter references such as `$12`, the values
- * of BookedEmailValues and the patient's email and locale; never input.
+ * A new booking's emails, a step of the statement that books it, so that they exist exactly
+ * when the booking does: the confirmation, the reminder when its moment (the lead time before
+ * the start) is after `now`, and the front-desk notice when there is a front desk. Reads the
+ * row sources of the enclosing statement named in `from` (never input): the new booking (`id`,
+ * `reference`) and its slot (`"startsAt"`, `"endsAt"`).
  */
-export function bookedEmailsSql(p: {
-  recipient: string;
-  locale: string;
-  now: string;
-  values: Record<keyof BookedEmailValues, string>;
-}): string {
-  const { payload, secret, reminderHours, frontDesk } = p.values;
+export function bookedEmailsSql(
+  param: Param<'email' | 'locale' | 'now' | keyof BookedEmailValues>,
+  from: { booking: string; slot: string },
+): string {
+  const { booking, slot } = from;
+  const [recipient, locale, now] = [
+    param('email', 'text'),
+    param('locale', 'text'),
+    param('now', 'timestamptz'),
+  ];
+  const secret = param('secret', 'text');
   return `
   INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret)
-  SELECT new_booking.id, email.kind, email.recipient, email.locale, email.not_before,
-         ${payload}::jsonb || jsonb_build_object('reference', new_booking.reference,
-           'startsAt', ${isoUtc('place."startsAt"')}, 'endsAt', ${isoUtc('place."endsAt"')}),
+  SELECT ${booking}.id, email.kind, email.recipient, email.locale, email.not_before,
+         ${param('payload', 'jsonb')} || jsonb_build_object('reference', ${booking}.reference,
+           'startsAt', ${isoUtc(`${slot}."startsAt"`)}, 'endsAt', ${isoUtc(`${slot}."endsAt"`)}),
          email.secret
-  FROM new_booking, place, LATERAL (VALUES
-    ('booking_confirmed', ${p.recipient}::text, ${p.locale}::text, ${p.now}::timestamptz, ${secret}::text),
-    ('reminder', ${p.recipient}, ${p.locale}, place."startsAt" - ${reminderHours}::float8 * interval '1 hour', ${secret}),
-    ('staff_new_booking', ${frontDesk}::text, 'en', ${p.now}, NULL)
+  FROM ${booking}, ${slot}, LATERAL (VALUES
+    ('booking_confirmed', ${recipient}, ${locale}, ${now}, ${secret}),
+    ('reminder', ${recipient}, ${locale}, ${slot}."startsAt" - ${param('reminderHours', 'float8')} * interval '1 hour', ${secret}),
+    ('staff_new_booking', ${param('frontDesk', 'text')}, 'en', ${now}, NULL)
   ) AS email (kind, recipient, locale, not_before, secret)
-  WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > ${p.now})`;
+  WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > ${now})`;
 }
 
 /**
- * Writes emails into the outbox inside the caller's transaction (a new booking's inside its
- * statement: bookedEmailsSql), so an email exists exactly when the change that causes it
+ * Writes emails into the outbox inside the caller's transaction (a new booking's inside the
+ * statement that books it: bookedEmailsSql), so an email exists exactly when the change that causes it
  * commits. Call `afterCommit()` once it has committed to wake this instance's dispatcher
  * (others find the rows on their next poll).
  */

@@ -1,17 +1,17 @@
-import { Controller, Delete, Get, HttpCode, Query, Req } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
-import { NarrowRoles, StaffOnly, type StaffRequest } from '../common/access';
+import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { PatientDetailDto, PatientExportDto, PatientPageDto, PatientQueryDto } from './dto/patient.dto';
-import { PatientRecordsService } from './patient-records.service';
+import { PatientRecordQueries } from './patient.queries';
 
 @ApiTags('admin: patients')
 @Controller('admin/patients')
 @StaffOnly('admin', 'receptionist')
 export class AdminPatientsController {
-  constructor(private readonly records: PatientRecordsService) {}
+  constructor(private readonly records: PatientRecordQueries) {}
 
   @Get()
   @ApiOperation({ summary: 'Find patients by name, email or phone' })
@@ -38,20 +38,5 @@ export class AdminPatientsController {
   @Audited('patient.export', 'patient', { param: 'id' })
   export(@UuidParam() id: string): Promise<PatientExportDto> {
     return this.records.export(id);
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  @NarrowRoles('admin')
-  @ApiOperation({
-    summary: 'Erase a patient’s personal data (GDPR art. 17; admins only)',
-    description:
-      'Future bookings are cancelled first (places freed, no email); names, email, phone, date of birth and ' +
-      'notes are irreversibly replaced everywhere; booking statuses and counts stay for statistics.',
-  })
-  @ApiNoContentResponse({ description: 'Erased' })
-  @ApiProblems(400, 404)
-  async erase(@UuidParam() id: string, @Req() request: StaffRequest & { id?: string }): Promise<void> {
-    await this.records.erase(id, { staffId: request.staff.id, requestId: request.id });
   }
 }

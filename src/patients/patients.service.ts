@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { updateReturning } from '../common/sql';
+import { type Param, updateReturning } from '../common/sql';
 import type { EntityManager } from 'typeorm';
 import type { Locale } from '../common/locale';
 
 /**
  * Finds the patient with this email and date of birth, or creates them, in one statement (so
  * two bookings at once cannot make two patients); newer name, phone and language replace the
- * stored ones. Parameters $1 to $6 are PatientDetails in order; `from`, SQL written here and
- * never input, is a FROM clause: the patient is written if it has a row, else nothing is. Part of
- * the booking statement (BOOK_SQL), which the benchmark's baseline runs too.
+ * stored ones. Written only if `onlyIf` (the name of a row source of the enclosing statement,
+ * never input) has a row. A step of the booking statement, which answers the patient's `id`.
  */
-export function upsertPatientSql(from: string): string {
+export function upsertPatientSql(param: Param<keyof PatientDetails>, onlyIf: string): string {
   return `
   INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
-  SELECT $1, $2, $3, $4, $5, $6 ${from}
+  SELECT ${param('firstName')}, ${param('lastName')}, ${param('email')}, ${param('phone')},
+         ${param('dateOfBirth')}, ${param('locale')}
+  FROM ${onlyIf}
   ON CONFLICT (email, date_of_birth) DO UPDATE SET
     first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
     phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()

@@ -10,7 +10,7 @@ import {
   ValidationFailedError,
 } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { fetchPage, isoUtc, updateReturning } from '../common/sql';
+import { fetchPage, isoUtc, type Param, statement, updateReturning } from '../common/sql';
 import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import {
@@ -47,26 +47,26 @@ export const AVAILABLE_SLOTS_SQL = `
   LIMIT $6`;
 
 /**
- * Takes one place in slot `slot` if it is open, not full and starts after `earliest` (and
- * `condition`, if given, holds), answering the slot as SlotRow. The arguments are parameter
- * references such as `$1`, or SQL written here, never input.
+ * Takes one place in a slot if it is open, not full and starts after `earliest`, answering the
+ * slot as SlotRow: one conditional update, so PostgreSQL decides (concurrent takers queue on the
+ * row and each sees the count the previous one left). Also the first step of the booking
+ * statement, which reads its answer ("startsAt", "endsAt").
  */
-export function takePlaceSql(slot: string, earliest: string, condition?: string): string {
+export function takePlaceSql(param: Param<'slotId' | 'earliest'>): string {
   return `
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
-  WHERE id = ${slot} AND status = 'open' AND booked_count < capacity AND starts_at > ${earliest}${condition ? ` AND ${condition}` : ''}
+  WHERE id = ${param('slotId')} AND status = 'open' AND booked_count < capacity AND starts_at > ${param('earliest')}
   RETURNING ${SLOT_COLUMNS}`;
 }
 
-const TAKE_PLACE_SQL = takePlaceSql('$1', '$2');
+const TAKE_PLACE = statement<{ slotId: string; earliest: Date }>(takePlaceSql);
 
-/** One slot by id (also used by the benchmark's baseline). */
-export const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
+const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
 
 const CURSOR_FLOOR = ['1970-01-01T00:00:00Z', '00000000-0000-0000-0000-000000000000'] as const;
 
-/** The cursor after `slot` (also written by the benchmark's baseline). */
-export function encodeCursor(slot: { startsAt: string; id: string }): string {
+/** The cursor after `slot`. */
+function encodeCursor(slot: { startsAt: string; id: string }): string {
   return Buffer.from(JSON.stringify([slot.startsAt, slot.id])).toString('base64url');
 }
 
@@ -224,35 +224,30 @@ export class SlotsService {
   }
 
   /**
-   * Takes one place in a slot, inside the caller's transaction, with one conditional update:
-   * the slot must be open, have a free place and start beyond the minimum notice. PostgreSQL
-   * locks the row, so concurrent takers queue and each sees the count the previous one left.
-   * Answers the slot, or undefined when no place could be taken (see whyNotBookable).
+   * Takes one place in a slot (takePlaceSql), inside the caller's transaction: open, free and
+   * beyond the minimum notice. Answers the slot, or undefined when no place could be taken
+   * (see whyNotBookable).
    */
   async takePlace(manager: EntityManager, slotId: string, now: Date): Promise<SlotRow | undefined> {
-    const [slot] = await updateReturning<SlotRow>(manager, TAKE_PLACE_SQL, [
-      slotId,
-      this.earliestBookableStart(now),
-    ]);
+    const [slot] = await updateReturning<SlotRow>(
+      manager,
+      TAKE_PLACE.text,
+      TAKE_PLACE.values({ slotId, earliest: this.earliestBookableStart(now) }),
+    );
     return slot;
   }
 
   /**
-   * Cancels the slot inside the caller's transaction, giving back `released` places (its
-   * booked bookings, cancelled with it). Answers the slot, or undefined if it is unknown or
-   * already cancelled.
+   * Cancels the slot inside the caller's transaction (its bookings were cancelled first, each
+   * giving its place back). Answers the slot, or undefined if it is unknown or already cancelled.
    */
-  async markCancelled(
-    manager: EntityManager,
-    slotId: string,
-    released: number,
-  ): Promise<SlotRow | undefined> {
+  async markCancelled(manager: EntityManager, slotId: string): Promise<SlotRow | undefined> {
     const [slot] = await updateReturning<SlotRow>(
       manager,
-      `UPDATE slot SET status = 'cancelled', booked_count = booked_count - $2, updated_at = now()
+      `UPDATE slot SET status = 'cancelled', updated_at = now()
        WHERE id = $1 AND status <> 'cancelled'
        RETURNING ${SLOT_COLUMNS}`,
-      [slotId, released],
+      [slotId],
     );
     return slot;
   }

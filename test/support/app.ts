@@ -36,6 +36,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     MAX_CONCURRENT_PER_CLIENT: '0',
     // Three jest workers share one server (100 connections on a stock PostgreSQL).
     DATABASE_POOL_SIZE: '5',
+    // Periodic jobs run when a test asks for them (test/jobs.e2e-spec.ts), not in the middle of another's.
+    SCHEDULED_JOBS: 'off',
     ...env,
     DATABASE_URL: databaseUrl,
   });

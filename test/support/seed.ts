@@ -1,11 +1,9 @@
-import type { DataSource } from 'typeorm';
-
 /**
  * Fills the database fast for scale tests and the benchmark: `slots` future slots of
  * capacity 10, `patients` patients and `bookings` bookings spread over both (one statement each).
  */
 export async function seedVolume(
-  dataSource: DataSource,
+  dataSource: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
   counts: { slots: number; patients: number; bookings: number },
 ) {
   await dataSource.query(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { normalisePhone } from './booking-input.dto';
+import { normalisePhone } from '../../common/phone';
 
 const direct = (value: string) => {
   const parsed = parsePhoneNumberFromString(value, 'NL');

@@ -10,26 +10,13 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { normalisePhone } from '../../common/phone';
 import { registerDecorator } from 'class-validator';
 import { parseLocalDate } from '../../common/time';
 import { Optional } from '../../common/validators';
 import { LOCALES, type Locale } from '../../common/locale';
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
-
-/** The last number parsed: a booking's is parsed by its validator, then again by the service. */
-let lastPhone: { value: string; normalised: string | undefined } | undefined;
-
-/** A phone number that parses, in any common notation; NL is assumed without a country code. */
-export function normalisePhone(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length > 40) return undefined;
-  if (lastPhone?.value === value) return lastPhone.normalised;
-  const parsed = parsePhoneNumberFromString(value, 'NL');
-  const normalised = parsed?.isValid() ? parsed.number : undefined;
-  lastPhone = { value, normalised };
-  return normalised;
-}
 
 function IsPhone() {
   return (target: object, propertyName: string) =>

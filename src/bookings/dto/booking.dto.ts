@@ -29,28 +29,3 @@ export class BookingCreatedDto extends BookingDto {
   })
   manageToken: string;
 }
-
-/** A booking joined with its slot and patient, as the queries answer it. */
-export interface BookingView {
-  id: string;
-  reference: string;
-  status: BookingStatus;
-  slotId: string;
-  startsAt: Date;
-  endsAt: Date;
-  firstName: string;
-  lastName: string;
-  email: string;
-  createdAt: Date;
-}
-
-export function toBookingDto(view: BookingView): BookingDto {
-  return {
-    id: view.id,
-    reference: view.reference,
-    status: view.status,
-    slot: { id: view.slotId, startsAt: view.startsAt.toISOString(), endsAt: view.endsAt.toISOString() },
-    patient: { firstName: view.firstName, lastName: view.lastName, email: view.email },
-    createdAt: view.createdAt.toISOString(),
-  };
-}

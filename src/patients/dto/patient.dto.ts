@@ -14,7 +14,7 @@ export class PatientQueryDto extends PageQueryDto {
   q?: string;
 }
 
-export class PatientDto {
+export class PatientRecordDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() firstName: string;
   @ApiProperty() lastName: string;
@@ -26,7 +26,7 @@ export class PatientDto {
 }
 
 export class PatientPageDto {
-  @ApiProperty({ type: [PatientDto] }) data: PatientDto[];
+  @ApiProperty({ type: [PatientRecordDto] }) data: PatientRecordDto[];
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
@@ -46,13 +46,13 @@ export class PatientBookingDto {
   @ApiProperty({ type: String, nullable: true }) cancelledBy: string | null;
 }
 
-export class PatientDetailDto extends PatientDto {
+export class PatientDetailDto extends PatientRecordDto {
   @ApiProperty({ type: [PatientBookingDto] }) bookings: PatientBookingDto[];
 }
 
 export class PatientExportDto {
   @ApiProperty({ format: 'date-time' }) exportedAt: string;
-  @ApiProperty({ type: PatientDto }) patient: PatientDto;
+  @ApiProperty({ type: PatientRecordDto }) patient: PatientRecordDto;
   @ApiProperty({ type: [PatientBookingDto] }) bookings: PatientBookingDto[];
   @ApiProperty({
     description: 'The emails sent or due to this patient (kind, status, times; not their text)',

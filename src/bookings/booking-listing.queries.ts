@@ -1,28 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
-import { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError } from '../common/domain-error';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
 import { searchPattern } from '../common/search';
 import { fetchPage, isoUtc } from '../common/sql';
 import { parseInstant } from '../common/time';
-import { OutboxService } from '../notifications/outbox.service';
-import { SlotRow } from '../slots/dto/slot.dto';
-import { SlotsService } from '../slots/slots.service';
-import { BOOKING_VIEW, ManagedBooking } from './bookings.service';
 import { csvLine } from './csv';
-import { normalisePhone } from './dto/booking-input.dto';
+import { normalisePhone } from '../common/phone';
 import type { AdminBookingDto, AdminBookingQueryDto, BookingSort } from './dto/admin-booking.dto';
 
-/** The listing's columns (also used by the benchmark's baseline); times as ISO text (isoUtc). */
-export const LIST_COLUMNS = `
+/** The listing's columns; times as ISO text (isoUtc), sent on as they are. */
+const COLUMNS = `
   b.id, b.reference, b.status, b.notes, ${isoUtc('b.cancelled_at')} AS "cancelledAt", b.cancel_reason AS "cancelReason",
   b.cancelled_by AS "cancelledBy", ${isoUtc('b.created_at')} AS "createdAt",
   s.id AS "slotId", ${isoUtc('s.starts_at')} AS "startsAt", ${isoUtc('s.ends_at')} AS "endsAt",
   p.id AS "patientId", p.first_name AS "firstName", p.last_name AS "lastName", p.email, p.phone,
   p.date_of_birth AS "dateOfBirth"`;
-export const LIST_FROM = `FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
+const FROM = `FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
 
 const ORDER: Record<BookingSort, string> = {
   startsAt: 's.starts_at ASC, b.id ASC',
@@ -70,7 +66,7 @@ interface ListRow {
   dateOfBirth: string;
 }
 
-function toDto(row: ListRow): AdminBookingDto {
+function toAdminBookingDto(row: ListRow): AdminBookingDto {
   return {
     id: row.id,
     reference: row.reference,
@@ -103,23 +99,21 @@ function countFrom(where: string): string {
   return `FROM booking b${slot}${patient}`;
 }
 
-/** `%`, `_` and `\` match literally in a LIKE pattern. */
-
-/** The front desk's view of bookings: listing, search, export, attendance, staff cancellation. */
+/**
+ * The front desk's read model of bookings: the listing (filters, search, sort, pages, total),
+ * its CSV export and one booking, each row with its slot and patient, in one shape
+ * (AdminBookingDto).
+ */
 @Injectable()
-export class AdminBookingsService {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly slots: SlotsService,
-    private readonly outbox: OutboxService,
-  ) {}
+export class BookingListingQueries {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async list(query: AdminBookingQueryDto): Promise<Page<AdminBookingDto>> {
     const { where, parameters } = await this.filters(query);
     const { rows, total } = await fetchPage<ListRow>(
       this.dataSource,
       {
-        select: `SELECT ${LIST_COLUMNS} ${LIST_FROM}`,
+        select: `SELECT ${COLUMNS} ${FROM}`,
         countFrom: countFrom(where),
         where,
         orderBy: ORDER[query.sort],
@@ -127,7 +121,7 @@ export class AdminBookingsService {
       parameters,
       query,
     );
-    return { data: rows.map(toDto), total, limit: query.limit, offset: query.offset };
+    return { data: rows.map(toAdminBookingDto), total, limit: query.limit, offset: query.offset };
   }
 
   /**
@@ -143,7 +137,7 @@ export class AdminBookingsService {
     let rows: Readable;
     try {
       rows = await runner.stream(
-        `SELECT ${LIST_COLUMNS} ${LIST_FROM} ${where} ORDER BY ${ORDER[query.sort]}`,
+        `SELECT ${COLUMNS} ${FROM} ${where} ORDER BY ${ORDER[query.sort]}`,
         parameters,
       );
     } catch (error) {
@@ -159,119 +153,9 @@ export class AdminBookingsService {
   }
 
   async get(id: string): Promise<AdminBookingDto> {
-    const [row] = await this.dataSource.query<ListRow[]>(
-      `SELECT ${LIST_COLUMNS} ${LIST_FROM} WHERE b.id = $1`,
-      [id],
-    );
+    const [row] = await this.dataSource.query<ListRow[]>(`SELECT ${COLUMNS} ${FROM} WHERE b.id = $1`, [id]);
     if (!row) throw new NotFoundError('There is no booking with this id.');
-    return toDto(row);
-  }
-
-  /**
-   * Attendance and staff cancellation. Legal moves only: from `booked` to attended or no-show
-   * (once the slot has started) or to cancelled (any time: the patient deadline does not bind
-   * staff; the place is freed and the patient emailed). Cancelled stays cancelled.
-   */
-  async updateStatus(
-    id: string,
-    status: 'attended' | 'no_show' | 'cancelled',
-    reason?: string,
-    now = new Date(),
-  ) {
-    await this.dataSource.transaction(async (manager) => {
-      const booking = await this.lock(manager, id);
-      if (booking.status === 'cancelled') {
-        throw new ConflictError(
-          'booking-cancelled',
-          'This booking is cancelled, and a cancelled booking stays cancelled.',
-        );
-      }
-      if (booking.status !== 'booked') {
-        throw new ConflictError(
-          'booking-not-active',
-          `This booking is already marked ${booking.status.replace('_', '-')}.`,
-        );
-      }
-      if (status === 'cancelled') {
-        await manager.query(
-          `UPDATE booking SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancelled_by = 'staff',
-             ics_sequence = ics_sequence + 1, updated_at = now()
-           WHERE id = $1`,
-          [id, reason ?? null],
-        );
-        await this.slots.releasePlace(manager, booking.slotId);
-        await this.outbox.cancelled(manager, { ...booking, sequence: booking.sequence + 1 }, reason);
-        return;
-      }
-      if (booking.startsAt > now) {
-        throw new ConflictError(
-          'slot-not-started',
-          'Attendance can be marked once the appointment has started.',
-        );
-      }
-      await manager.query(`UPDATE booking SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
-      await this.outbox.skipPending(manager, id);
-    });
-    this.outbox.afterCommit();
-    return this.get(id);
-  }
-
-  /**
-   * Cancels a slot and, in the same transaction, every booked booking in it; each patient is
-   * sent a slot_cancelled email with a calendar cancellation. All or nothing.
-   */
-  async cancelSlot(slotId: string, reason: string): Promise<{ slot: SlotRow; cancelledBookings: number }> {
-    const result = await this.dataSource.transaction(async (manager) => {
-      await this.slots.lockInOrder(manager, [slotId]);
-      const bookings = await manager.query<ManagedBooking[]>(
-        `${BOOKING_VIEW} WHERE b.slot_id = $1 AND b.status = 'booked' FOR UPDATE OF b`,
-        [slotId],
-      );
-      const slot = await this.slots.markCancelled(manager, slotId, bookings.length);
-      if (!slot) {
-        const existing = await this.slots.find(slotId);
-        if (!existing) throw new NotFoundError('There is no slot with this id.');
-        throw new ConflictError('slot-cancelled', 'This slot is already cancelled.');
-      }
-      await manager.query(
-        `UPDATE booking SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancelled_by = 'staff',
-           ics_sequence = ics_sequence + 1, updated_at = now()
-         WHERE slot_id = $1 AND status = 'booked'`,
-        [slotId, reason],
-      );
-      for (const booking of bookings) {
-        await this.outbox.cancelled(
-          manager,
-          { ...booking, sequence: booking.sequence + 1 },
-          reason,
-          'slot_cancelled',
-        );
-      }
-      return { slot, cancelledBookings: bookings.length };
-    });
-    this.outbox.afterCommit();
-    return result;
-  }
-
-  /** Locks a booking for a staff change: its slot first, then the booking (the one lock order). */
-  private async lock(manager: EntityManager, id: string): Promise<ManagedBooking> {
-    const [seen] = await manager.query<{ slotId: string }[]>(
-      `SELECT slot_id AS "slotId" FROM booking WHERE id = $1`,
-      [id],
-    );
-    if (!seen) throw new NotFoundError('There is no booking with this id.');
-    await this.slots.lockInOrder(manager, [seen.slotId]);
-    const [booking] = await manager.query<ManagedBooking[]>(
-      `${BOOKING_VIEW} WHERE b.id = $1 FOR UPDATE OF b`,
-      [id],
-    );
-    if (booking.slotId !== seen.slotId) {
-      throw new ConflictError(
-        'booking-changed',
-        'The booking changed meanwhile. Please reload it and try again.',
-      );
-    }
-    return booking;
+    return toAdminBookingDto(row);
   }
 
   private async filters(query: AdminBookingQueryDto): Promise<{ where: string; parameters: unknown[] }> {

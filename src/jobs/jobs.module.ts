@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { BookingLifecycle } from '../bookings/booking-lifecycle';
+import { BookingsModule } from '../bookings/bookings.module';
+import { IdempotencyService } from '../bookings/idempotency.service';
+import { PatientRecordQueries } from '../patients/patient.queries';
+import { PatientsModule } from '../patients/patients.module';
+import { Job, JOBS, JobRunner } from './job-runner';
+import { applyRetention } from './retention.job';
+
+const HOUR = 3600_000;
+
+/**
+ * Every periodic job, declared here: each runs soon after start and then on its interval,
+ * on one instance at a time (JobRunner).
+ */
+@Module({
+  imports: [ScheduleModule.forRoot(), BookingsModule, PatientsModule],
+  providers: [
+    JobRunner,
+    {
+      provide: JOBS,
+      inject: [PatientRecordQueries, BookingLifecycle, IdempotencyService],
+      useFactory: (
+        patients: PatientRecordQueries,
+        lifecycle: BookingLifecycle,
+        idempotency: IdempotencyService,
+      ): Job[] => [
+        // Personal data past the retention period (GDPR storage limitation).
+        { name: 'retention', everyMs: 24 * HOUR, run: () => applyRetention(patients, lifecycle) },
+        // Stored idempotent answers hold personal data: forgotten once past 24 hours.
+        {
+          name: 'idempotency-purge',
+          everyMs: HOUR,
+          run: async () => ({ purged: await idempotency.purgeExpired() }),
+        },
+      ],
+    },
+  ],
+  exports: [JobRunner],
+})
+export class JobsModule {}

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../common/domain-error';
+import type { Page } from '../common/pagination.dto';
+import { normalisePhone } from '../common/phone';
+import { searchPattern } from '../common/search';
+import { fetchPage } from '../common/sql';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type {
+  PatientBookingDto,
+  PatientDetailDto,
+  PatientRecordDto,
+  PatientExportDto,
+  PatientQueryDto,
+} from './dto/patient.dto';
+
+const COLUMNS = `id, first_name AS "firstName", last_name AS "lastName", email, phone, date_of_birth AS "dateOfBirth",
+  locale, created_at AS "createdAt"`;
+
+type PatientRow = Omit<PatientRecordDto, 'createdAt'> & { createdAt: Date };
+
+const toPatientRecordDto = (row: PatientRow): PatientRecordDto => ({
+  ...row,
+  createdAt: row.createdAt.toISOString(),
+});
+
+/** A patient's bookings with their slots' times, newest appointment first. */
+const BOOKINGS_SQL = `
+  SELECT b.id, b.reference, b.status, b.slot_id AS "slotId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
+         b.notes, b.created_at AS "createdAt", b.cancelled_at AS "cancelledAt", b.cancel_reason AS "cancelReason",
+         b.cancelled_by AS "cancelledBy"
+  FROM booking b JOIN slot s ON s.id = b.slot_id
+  WHERE b.patient_id = $1 ORDER BY s.starts_at DESC, b.id`;
+
+type BookingRow = Omit<PatientBookingDto, 'startsAt' | 'endsAt' | 'createdAt' | 'cancelledAt'> & {
+  startsAt: Date;
+  endsAt: Date;
+  createdAt: Date;
+  cancelledAt: Date | null;
+};
+
+const toPatientBookingDto = (b: BookingRow): PatientBookingDto => ({
+  ...b,
+  startsAt: b.startsAt.toISOString(),
+  endsAt: b.endsAt.toISOString(),
+  createdAt: b.createdAt.toISOString(),
+  cancelledAt: b.cancelledAt?.toISOString() ?? null,
+});
+
+/** The emails sent about a patient's bookings (not the front desk's notices), oldest first. */
+const EMAILS_SQL = `
+  SELECT n.kind, n.recipient, n.status, n.created_at AS "createdAt", n.sent_at AS "sentAt"
+  FROM notification n JOIN booking b ON b.id = n.booking_id
+  WHERE b.patient_id = $1 AND n.kind <> 'staff_new_booking' ORDER BY n.created_at`;
+
+type EmailRow = { kind: string; recipient: string; status: string; createdAt: Date; sentAt: Date | null };
+
+/**
+ * The front desk's read model of patients: search, the record with its bookings, everything
+ * held about a patient (GDPR art. 15), and who is due for erasure under the retention period.
+ */
+@Injectable()
+export class PatientRecordQueries {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async search(query: PatientQueryDto): Promise<Page<PatientRecordDto>> {
+    const conditions = ['erased_at IS NULL'];
+    const parameters: unknown[] = [];
+    const q = query.q?.trim();
+    if (q) {
+      parameters.push(await searchPattern(this.dataSource, q));
+      const alternatives = [
+        `patient_search_text(first_name, last_name, email, phone) LIKE $${parameters.length}`,
+      ];
+      const phone = normalisePhone(q);
+      if (phone) {
+        parameters.push(phone);
+        alternatives.push(`phone = $${parameters.length}`);
+      }
+      conditions.push(`(${alternatives.join(' OR ')})`);
+    }
+    const where = `WHERE ${conditions.join(' AND ')}`;
+    const { rows, total } = await fetchPage<PatientRow>(
+      this.dataSource,
+      {
+        select: `SELECT ${COLUMNS} FROM patient`,
+        countFrom: 'FROM patient',
+        where,
+        orderBy: 'last_name, first_name, id',
+      },
+      parameters,
+      query,
+    );
+    return { data: rows.map(toPatientRecordDto), total, limit: query.limit, offset: query.offset };
+  }
+
+  async get(id: string): Promise<PatientDetailDto> {
+    const [patient, bookings] = await Promise.all([this.find(id), this.bookings(id)]);
+    return { ...patient, bookings };
+  }
+
+  async export(id: string): Promise<PatientExportDto> {
+    const [patient, bookings, emails] = await Promise.all([
+      this.find(id),
+      this.bookings(id),
+      this.dataSource.query<EmailRow[]>(EMAILS_SQL, [id]),
+    ]);
+    return {
+      exportedAt: new Date().toISOString(),
+      patient,
+      bookings,
+      notifications: emails.map((n) => ({
+        ...n,
+        createdAt: n.createdAt.toISOString(),
+        sentAt: n.sentAt?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  /** Patients not yet erased whose last appointment is older than RETENTION_MONTHS. */
+  async dueForRetention(now = new Date()): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT p.id FROM patient p
+       WHERE p.erased_at IS NULL
+         AND NOT EXISTS (
+           SELECT 1 FROM booking b JOIN slot s ON s.id = b.slot_id
+           WHERE b.patient_id = p.id AND s.starts_at >= $1::timestamptz - make_interval(months => $2))
+       ORDER BY p.id`,
+      [now, this.config.retentionMonths],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  private async bookings(patientId: string): Promise<PatientBookingDto[]> {
+    return (await this.dataSource.query<BookingRow[]>(BOOKINGS_SQL, [patientId])).map(toPatientBookingDto);
+  }
+
+  private async find(id: string): Promise<PatientRecordDto> {
+    const [row] = await this.dataSource.query<PatientRow[]>(
+      `SELECT ${COLUMNS} FROM patient WHERE id = $1 AND erased_at IS NULL`,
+      [id],
+    );
+    if (!row) throw new NotFoundError('There is no patient with this id.');
+    return toPatientRecordDto(row);
+  }
+}
