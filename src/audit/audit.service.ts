@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../common/pagination.dto';
-import { fetchPage } from '../common/sql';
+import { fetchPage, Where } from '../common/sql';
 import { parseInstant } from '../common/time';
 import type { Actor } from './actor';
 import type { ActorType } from './audit-event.entity';
@@ -70,36 +70,27 @@ export class AuditService {
   }
 
   async list(query: AuditQueryDto): Promise<Page<AuditEventDto>> {
-    const conditions: string[] = [];
-    const parameters: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      parameters.push(value);
-      conditions.push(sql.replace('?', `$${parameters.length}`));
-    };
-    if (query.from) add('created_at >= ?', parseInstant(query.from));
-    if (query.to) add('created_at < ?', parseInstant(query.to));
-    if (query.actorId) add('actor_id = ?', query.actorId);
-    if (query.action) add('action = ?', query.action);
-    if (query.recordType) add('record_type = ?', query.recordType);
-    if (query.recordId) add('record_id = ?', query.recordId);
-    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const { rows, total } = await fetchPage<Omit<AuditEventDto, 'createdAt'> & { createdAt: Date }>(
+    const where = new Where();
+    if (query.from) where.add((p) => `created_at >= ${p}`, parseInstant(query.from));
+    if (query.to) where.add((p) => `created_at < ${p}`, parseInstant(query.to));
+    if (query.actorId) where.add((p) => `actor_id = ${p}`, query.actorId);
+    if (query.action) where.add((p) => `action = ${p}`, query.action);
+    if (query.recordType) where.add((p) => `record_type = ${p}`, query.recordType);
+    if (query.recordId) where.add((p) => `record_id = ${p}`, query.recordId);
+    return fetchPage(
       this.dataSource,
       {
         select: `SELECT id, actor_type AS "actorType", actor_id AS "actorId", action, record_type AS "recordType",
                  record_id AS "recordId", request_id AS "requestId", created_at AS "createdAt" FROM audit_event`,
         countFrom: 'FROM audit_event',
-        where,
         orderBy: 'created_at DESC, id',
       },
-      parameters,
+      where,
       query,
+      (row: Omit<AuditEventDto, 'createdAt'> & { createdAt: Date }) => ({
+        ...row,
+        createdAt: row.createdAt.toISOString(),
+      }),
     );
-    return {
-      data: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
-      total,
-      limit: query.limit,
-      offset: query.offset,
-    };
   }
 }

@@ -4,11 +4,10 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { searchPattern } from '../common/search';
-import { fetchPage, isoUtc } from '../common/sql';
+import { fetchPage, isoUtc, Where } from '../common/sql';
 import { parseInstant } from '../common/time';
+import { patientMatches } from '../patients/patient-search';
 import { csvLine } from './csv';
-import { normalisePhone } from '../common/phone';
 import type { AdminBookingDto, AdminBookingQueryDto, BookingSort } from './dto/admin-booking.dto';
 
 /** The listing's columns; times as ISO text (isoUtc), sent on as they are. */
@@ -92,10 +91,9 @@ function toAdminBookingDto(row: ListRow): AdminBookingDto {
  * The joins the total needs: only those the filters use (every booking has its slot and
  * patient), so the unfiltered count reads the booking table alone.
  */
-function countFrom(where: string): string {
-  const slot = /\bs\./.test(where) ? ' JOIN slot s ON s.id = b.slot_id' : '';
-  const patient =
-    /\bp\./.test(where) || /patient_search_text/.test(where) ? ' JOIN patient p ON p.id = b.patient_id' : '';
+function countFrom(where: Where): string {
+  const slot = where.mentions(/\bs\./) ? ' JOIN slot s ON s.id = b.slot_id' : '';
+  const patient = where.mentions(/\bp\./) ? ' JOIN patient p ON p.id = b.patient_id' : '';
   return `FROM booking b${slot}${patient}`;
 }
 
@@ -109,19 +107,14 @@ export class BookingListingQueries {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async list(query: AdminBookingQueryDto): Promise<Page<AdminBookingDto>> {
-    const { where, parameters } = await this.filters(query);
-    const { rows, total } = await fetchPage<ListRow>(
+    const where = await this.filters(query);
+    return fetchPage(
       this.dataSource,
-      {
-        select: `SELECT ${COLUMNS} ${FROM}`,
-        countFrom: countFrom(where),
-        where,
-        orderBy: ORDER[query.sort],
-      },
-      parameters,
+      { select: `SELECT ${COLUMNS} ${FROM}`, countFrom: countFrom(where), orderBy: ORDER[query.sort] },
+      where,
       query,
+      toAdminBookingDto,
     );
-    return { data: rows.map(toAdminBookingDto), total, limit: query.limit, offset: query.offset };
   }
 
   /**
@@ -131,14 +124,14 @@ export class BookingListingQueries {
    * ends, fails or is dropped by a client that went away.
    */
   async csv(query: AdminBookingQueryDto): Promise<Readable> {
-    const { where, parameters } = await this.filters(query);
+    const where = await this.filters(query);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     let rows: Readable;
     try {
       rows = await runner.stream(
         `SELECT ${COLUMNS} ${FROM} ${where} ORDER BY ${ORDER[query.sort]}`,
-        parameters,
+        where.parameters,
       );
     } catch (error) {
       await runner.release();
@@ -158,36 +151,20 @@ export class BookingListingQueries {
     return toAdminBookingDto(row);
   }
 
-  private async filters(query: AdminBookingQueryDto): Promise<{ where: string; parameters: unknown[] }> {
-    const conditions: string[] = [];
-    const parameters: unknown[] = [];
-    const add = (sql: (p: string) => string, value: unknown) => {
-      parameters.push(value);
-      conditions.push(sql(`$${parameters.length}`));
-    };
-    if (query.from) add((p) => `s.starts_at >= ${p}`, parseInstant(query.from));
-    if (query.to) add((p) => `s.starts_at < ${p}`, parseInstant(query.to));
-    if (query.status?.length) add((p) => `b.status = ANY(${p})`, query.status);
-    if (query.slotId) add((p) => `b.slot_id = ${p}`, query.slotId);
-    if (query.patientId) add((p) => `b.patient_id = ${p}`, query.patientId);
+  private async filters(query: AdminBookingQueryDto): Promise<Where> {
+    const where = new Where();
+    if (query.from) where.add((p) => `s.starts_at >= ${p}`, parseInstant(query.from));
+    if (query.to) where.add((p) => `s.starts_at < ${p}`, parseInstant(query.to));
+    if (query.status?.length) where.add((p) => `b.status = ANY(${p})`, query.status);
+    if (query.slotId) where.add((p) => `b.slot_id = ${p}`, query.slotId);
+    if (query.patientId) where.add((p) => `b.patient_id = ${p}`, query.patientId);
     const q = query.q?.trim();
     if (q) {
-      // The pattern is made the way the indexed text is: lower-cased, accents removed.
-      const alternatives: string[] = [];
-      parameters.push(await searchPattern(this.dataSource, q));
-      alternatives.push(
-        `patient_search_text(p.first_name, p.last_name, p.email, p.phone) LIKE $${parameters.length}`,
-      );
-      parameters.push(q.toUpperCase());
-      alternatives.push(`b.reference = $${parameters.length}`);
-      const phone = normalisePhone(q);
-      if (phone) {
-        parameters.push(phone);
-        alternatives.push(`p.phone = $${parameters.length}`);
-      }
-      conditions.push(`(${alternatives.join(' OR ')})`);
+      const alternatives = await patientMatches(this.dataSource, where, q, 'p');
+      alternatives.push(`b.reference = ${where.param(q.toUpperCase())}`);
+      where.add(`(${alternatives.join(' OR ')})`);
     }
-    return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', parameters };
+    return where;
   }
 }
 

@@ -1,30 +1,19 @@
 import type { EntityManager } from 'typeorm';
-import type { Locale } from '../common/locale';
+import type { BookingFacts } from '../notifications/outbox.service';
 import type { BookingStatus } from './booking.entity';
 import type { BookingDto } from './dto/booking.dto';
 
 type Queryable = Pick<EntityManager, 'query'>;
 
 /**
- * A booking as its lifecycle sees it: with its slot's times and its patient's name, address and
- * language (what its emails need), its manage token's hash and its calendar SEQUENCE. The one
- * shape every transition works on.
+ * A booking as its lifecycle sees it: what its emails need (BookingFacts: its slot's times, its
+ * patient's name, address and language, its calendar SEQUENCE), its status and its manage
+ * token's hash. The one shape every transition works on.
  */
-export interface BookingState {
-  id: string;
-  reference: string;
+export interface BookingState extends BookingFacts {
   status: BookingStatus;
-  slotId: string;
-  startsAt: Date;
-  endsAt: Date;
-  firstName: string;
-  lastName: string;
-  email: string;
-  locale: Locale;
   createdAt: Date;
   manageTokenHash: string;
-  /** iCalendar SEQUENCE of the booking's event. */
-  sequence: number;
 }
 
 const STATE = `

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Page } from './pagination.dto';
 
 type Queryable = Pick<EntityManager, 'query'>;
 
@@ -19,29 +20,61 @@ export async function updateReturning<T>(db: Queryable, sql: string, parameters:
   return result as T[];
 }
 
+/** A WHERE clause built from the filters a list was given: the one way every list filters. */
+export class Where {
+  readonly parameters: unknown[] = [];
+  private readonly conditions: string[] = [];
+
+  /** The next parameter (`$n`), holding `value`: for a condition with several (see `add`). */
+  param(value: unknown): string {
+    this.parameters.push(value);
+    return `$${this.parameters.length}`;
+  }
+
+  /** Adds a condition (all are ANDed); with `value`, `condition` receives its parameter. */
+  add(condition: string): this;
+  add(condition: (param: string) => string, value: unknown): this;
+  add(condition: string | ((param: string) => string), value?: unknown): this {
+    this.conditions.push(typeof condition === 'string' ? condition : condition(this.param(value)));
+    return this;
+  }
+
+  /** Whether any condition of the given text was added (e.g. one that needs a join). */
+  mentions(pattern: RegExp): boolean {
+    return this.conditions.some((condition) => pattern.test(condition));
+  }
+
+  /** Empty, or `WHERE a AND b …`. */
+  toString(): string {
+    return this.conditions.length ? `WHERE ${this.conditions.join(' AND ')}` : '';
+  }
+}
+
 /**
- * One page of a staff list and the total it is a page of, queried side by side: `select`
- * is everything before the WHERE clause, `countFrom` the FROM part the total needs, `where`
- * empty or a full `WHERE …` using `parameters` as $1…$n.
+ * One page of a staff list, each row mapped to its answer's shape, with the total it is a page
+ * of (both queried side by side): `select` is everything before the WHERE clause, `countFrom`
+ * the FROM part the total needs.
  */
-export async function fetchPage<T>(
+export async function fetchPage<R, D = R>(
   db: Queryable,
-  sql: { select: string; countFrom: string; where: string; orderBy: string },
-  parameters: unknown[],
+  sql: { select: string; countFrom: string; orderBy: string },
+  where: Where,
   page: { limit: number; offset: number },
-): Promise<{ rows: T[]; total: number }> {
+  map: (row: R) => D = (row) => row as unknown as D,
+): Promise<Page<D>> {
+  const parameters = where.parameters;
   const n = parameters.length;
   const [rows, [{ total }]] = await Promise.all([
-    db.query(`${sql.select} ${sql.where} ORDER BY ${sql.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`, [
+    db.query(`${sql.select} ${where} ORDER BY ${sql.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`, [
       ...parameters,
       page.limit,
       page.offset,
-    ]) as Promise<T[]>,
-    db.query(`SELECT count(*)::int AS total ${sql.countFrom} ${sql.where}`, parameters) as Promise<
+    ]) as Promise<R[]>,
+    db.query(`SELECT count(*)::int AS total ${sql.countFrom} ${where}`, parameters) as Promise<
       { total: number }[]
     >,
   ]);
-  return { rows, total };
+  return { data: rows.map(map), total, limit: page.limit, offset: page.offset };
 }
 
 /**

@@ -9,30 +9,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
-import { updateReturning } from '../common/sql';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { addressOf, EmailComposer } from './composer';
 import { DispatcherSignal } from './dispatcher-signal';
 import { Mailer } from './mailer';
-import type { NotificationKind, NotificationPayload } from './notification.entity';
+import { claimDue, type ClaimedRow } from './dispatch.queries';
 import { OutboxService } from './outbox.service';
 
 const BATCH_SIZE = 20;
 const SHUTDOWN_WAIT_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 6 * 3600_000;
-
-interface ClaimedRow {
-  id: string;
-  bookingId: string | null;
-  kind: NotificationKind;
-  recipient: string;
-  locale: 'en' | 'nl';
-  attempts: number;
-  payload: NotificationPayload;
-  secret: string | null;
-  bookingStatus: string | null;
-  bookingSlotId: string | null;
-}
 
 /** Delay before attempt `attempts + 1`: the base doubled per attempt, plus up to 25% jitter. */
 export function retryDelayMs(baseMs: number, attempts: number, random = Math.random): number {
@@ -124,31 +110,13 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Claims and delivers one batch of due rows; answers how many it claimed. */
   async dispatchBatch(): Promise<number> {
-    const rows = await this.claim();
+    const rows = await claimDue(this.dataSource, {
+      batchSize: BATCH_SIZE,
+      leaseMs: this.config.notificationLeaseMs,
+      holder: this.instanceId,
+    });
     await Promise.all(rows.map((row) => this.deliver(row)));
     return rows.length;
-  }
-
-  private async claim(): Promise<ClaimedRow[]> {
-    return updateReturning<ClaimedRow>(
-      this.dataSource,
-      `WITH due AS (
-         SELECT id FROM notification
-         WHERE status IN ('pending', 'failed') AND not_before <= now()
-           AND (locked_until IS NULL OR locked_until < now())
-         ORDER BY not_before
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE notification n
-       SET locked_until = now() + make_interval(secs => $2::double precision / 1000), locked_by = $3,
-           attempts = n.attempts + 1, updated_at = now()
-       FROM due WHERE n.id = due.id
-       RETURNING n.id, n.booking_id AS "bookingId", n.kind, n.recipient, n.locale, n.attempts, n.payload, n.secret,
-         (SELECT b.status FROM booking b WHERE b.id = n.booking_id) AS "bookingStatus",
-         (SELECT b.slot_id FROM booking b WHERE b.id = n.booking_id) AS "bookingSlotId"`,
-      [BATCH_SIZE, this.config.notificationLeaseMs, this.instanceId],
-    );
   }
 
   private async deliver(row: ClaimedRow): Promise<void> {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { fetchPage, updateReturning } from '../common/sql';
+import { fetchPage, updateReturning, Where } from '../common/sql';
 import { DispatcherSignal } from './dispatcher-signal';
 import type { NotificationDto, NotificationQueryDto } from './dto/notification.dto';
 
@@ -43,29 +43,20 @@ export class NotificationsService {
   ) {}
 
   async list(query: NotificationQueryDto): Promise<Page<NotificationDto>> {
-    const conditions: string[] = [];
-    const parameters: unknown[] = [];
-    if (query.status?.length) {
-      parameters.push(query.status);
-      conditions.push(`status = ANY($${parameters.length})`);
-    }
-    if (query.kind?.length) {
-      parameters.push(query.kind);
-      conditions.push(`kind = ANY($${parameters.length})`);
-    }
-    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const { rows, total } = await fetchPage<Row>(
+    const where = new Where();
+    if (query.status?.length) where.add((p) => `status = ANY(${p})`, query.status);
+    if (query.kind?.length) where.add((p) => `kind = ANY(${p})`, query.kind);
+    return fetchPage(
       this.dataSource,
       {
         select: `SELECT ${COLUMNS} FROM notification`,
         countFrom: 'FROM notification',
-        where,
         orderBy: 'created_at DESC, id',
       },
-      parameters,
+      where,
       query,
+      toDto,
     );
-    return { data: rows.map(toDto), total, limit: query.limit, offset: query.offset };
   }
 
   /** Puts a failed or dead email back in line, with a fresh set of attempts. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { Locale } from '../common/locale';
 import { SecretBox } from '../common/secret-box';
 import { isoUtc, type Param } from '../common/sql';
 import { APP_SECRET } from '../config/app-secret';
@@ -17,8 +18,8 @@ export interface BookingFacts {
   firstName: string;
   lastName: string;
   email: string;
-  locale: 'en' | 'nl';
-  /** iCalendar SEQUENCE after this change. */
+  locale: Locale;
+  /** iCalendar SEQUENCE of the booking's event (after the change, when writing a change's email). */
   sequence: number;
 }
 

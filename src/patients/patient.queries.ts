@@ -3,9 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { normalisePhone } from '../common/phone';
-import { searchPattern } from '../common/search';
-import { fetchPage } from '../common/sql';
+import { fetchPage, Where } from '../common/sql';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type {
   PatientBookingDto,
@@ -14,6 +12,7 @@ import type {
   PatientExportDto,
   PatientQueryDto,
 } from './dto/patient.dto';
+import { patientMatches } from './patient-search';
 
 const COLUMNS = `id, first_name AS "firstName", last_name AS "lastName", email, phone, date_of_birth AS "dateOfBirth",
   locale, created_at AS "createdAt"`;
@@ -68,34 +67,20 @@ export class PatientRecordQueries {
   ) {}
 
   async search(query: PatientQueryDto): Promise<Page<PatientRecordDto>> {
-    const conditions = ['erased_at IS NULL'];
-    const parameters: unknown[] = [];
+    const where = new Where().add('erased_at IS NULL');
     const q = query.q?.trim();
-    if (q) {
-      parameters.push(await searchPattern(this.dataSource, q));
-      const alternatives = [
-        `patient_search_text(first_name, last_name, email, phone) LIKE $${parameters.length}`,
-      ];
-      const phone = normalisePhone(q);
-      if (phone) {
-        parameters.push(phone);
-        alternatives.push(`phone = $${parameters.length}`);
-      }
-      conditions.push(`(${alternatives.join(' OR ')})`);
-    }
-    const where = `WHERE ${conditions.join(' AND ')}`;
-    const { rows, total } = await fetchPage<PatientRow>(
+    if (q) where.add(`(${(await patientMatches(this.dataSource, where, q)).join(' OR ')})`);
+    return fetchPage(
       this.dataSource,
       {
         select: `SELECT ${COLUMNS} FROM patient`,
         countFrom: 'FROM patient',
-        where,
         orderBy: 'last_name, first_name, id',
       },
-      parameters,
+      where,
       query,
+      toPatientRecordDto,
     );
-    return { data: rows.map(toPatientRecordDto), total, limit: query.limit, offset: query.offset };
   }
 
   async get(id: string): Promise<PatientDetailDto> {

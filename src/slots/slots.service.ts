@@ -10,7 +10,7 @@ import {
   ValidationFailedError,
 } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { fetchPage, isoUtc, type Param, statement, updateReturning } from '../common/sql';
+import { fetchPage, isoUtc, type Param, statement, updateReturning, Where } from '../common/sql';
 import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import {
@@ -163,28 +163,15 @@ export class SlotsService {
     const from = query.from
       ? parseInstant(query.from)!
       : DateTime.fromJSDate(now, { zone: this.config.clinicTimezone }).startOf('day').toJSDate();
-    const conditions = ['starts_at >= $1'];
-    const parameters: unknown[] = [from];
-    if (query.to) {
-      parameters.push(parseInstant(query.to));
-      conditions.push(`starts_at < $${parameters.length}`);
-    }
-    if (query.status?.length) {
-      parameters.push(query.status);
-      conditions.push(`status = ANY($${parameters.length})`);
-    }
-    const { rows, total } = await fetchPage<SlotRow>(
+    const where = new Where().add((p) => `starts_at >= ${p}`, from);
+    if (query.to) where.add((p) => `starts_at < ${p}`, parseInstant(query.to));
+    if (query.status?.length) where.add((p) => `status = ANY(${p})`, query.status);
+    return fetchPage(
       this.dataSource,
-      {
-        select: `SELECT ${SLOT_COLUMNS} FROM slot`,
-        countFrom: 'FROM slot',
-        where: `WHERE ${conditions.join(' AND ')}`,
-        orderBy: 'starts_at, id',
-      },
-      parameters,
+      { select: `SELECT ${SLOT_COLUMNS} FROM slot`, countFrom: 'FROM slot', orderBy: 'starts_at, id' },
+      where,
       query,
     );
-    return { data: rows, total, limit: query.limit, offset: query.offset };
   }
 
   /**

@@ -1,0 +1,47 @@
+import type { DataSource } from 'typeorm';
+import { updateReturning } from '../common/sql';
+import type { NotificationKind, NotificationPayload } from './notification.entity';
+
+/** A claimed email, with the dispatcher's view of its booking as it is now. */
+export interface ClaimedRow {
+  id: string;
+  bookingId: string | null;
+  kind: NotificationKind;
+  recipient: string;
+  locale: 'en' | 'nl';
+  attempts: number;
+  payload: NotificationPayload;
+  secret: string | null;
+  bookingStatus: string | null;
+  bookingSlotId: string | null;
+}
+
+/**
+ * Claims up to `batchSize` due emails for `holder` under a lease (FOR UPDATE SKIP LOCKED, so
+ * instances never claim one row at once), counting the attempt, and reads each one's booking as
+ * it is now (its status and slot), so that an email about a booking that changed is skipped.
+ */
+export function claimDue(
+  db: DataSource,
+  claim: { batchSize: number; leaseMs: number; holder: string },
+): Promise<ClaimedRow[]> {
+  return updateReturning<ClaimedRow>(
+    db,
+    `WITH due AS (
+       SELECT id FROM notification
+       WHERE status IN ('pending', 'failed') AND not_before <= now()
+         AND (locked_until IS NULL OR locked_until < now())
+       ORDER BY not_before
+       LIMIT $1
+       FOR UPDATE SKIP LOCKED
+     )
+     UPDATE notification n
+     SET locked_until = now() + make_interval(secs => $2::double precision / 1000), locked_by = $3,
+         attempts = n.attempts + 1, updated_at = now()
+     FROM due WHERE n.id = due.id
+     RETURNING n.id, n.booking_id AS "bookingId", n.kind, n.recipient, n.locale, n.attempts, n.payload, n.secret,
+       (SELECT b.status FROM booking b WHERE b.id = n.booking_id) AS "bookingStatus",
+       (SELECT b.slot_id FROM booking b WHERE b.id = n.booking_id) AS "bookingSlotId"`,
+    [claim.batchSize, claim.leaseMs, claim.holder],
+  );
+}
