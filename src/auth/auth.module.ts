@@ -1,15 +1,18 @@
-import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { createSecretKey } from 'node:crypto';
+import { STAFF_AUTHENTICATOR } from '../common/access';
 import { APP_SECRET } from '../config/app-secret';
 import { StaffModule } from '../staff/staff.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginLimiter } from './login-limiter';
-import { StaffAuthGuard } from './staff-auth.guard';
 
-/** Sign-in, and the global guard that enforces @StaffOnly (common/access) on every route. */
+/**
+ * Sign-in, and the StaffAuthenticator behind @StaffOnly (common/access). Global, so that every
+ * module's StaffGuard finds it without importing auth.
+ */
+@Global()
 @Module({
   imports: [
     StaffModule,
@@ -25,6 +28,7 @@ import { StaffAuthGuard } from './staff-auth.guard';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginLimiter, { provide: APP_GUARD, useClass: StaffAuthGuard }],
+  providers: [AuthService, LoginLimiter, { provide: STAFF_AUTHENTICATOR, useExisting: AuthService }],
+  exports: [STAFF_AUTHENTICATOR],
 })
 export class AuthModule {}

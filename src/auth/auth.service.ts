@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { StaffAuthenticator } from '../common/access';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
@@ -14,7 +15,7 @@ export interface StaffTokenPayload {
 }
 
 @Injectable()
-export class AuthService {
+export class AuthService implements StaffAuthenticator {
   constructor(
     private readonly staff: StaffService,
     private readonly jwt: JwtService,
