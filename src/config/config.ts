@@ -36,82 +36,158 @@ const url = (protocols: string[]) =>
 
 const email = z.email('must be an email address');
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: int(0, 65535).default(3000),
-    DATABASE_URL: url(['postgres', 'postgresql']).optional(),
-    DATABASE_POOL_SIZE: int(1, 1000).default(20),
-    DATA_DIR: z.string().min(1).default('./var'),
-    SMTP_URL: url(['smtp', 'smtps']).optional(),
-    MAIL_FROM: z.string().min(3).default('Gold City Medical Center <bookings@localhost>'),
-    FRONT_DESK_EMAIL: email.optional(),
-    CLINIC_NAME: z.string().min(1).max(200).default('Gold City Medical Center'),
-    CLINIC_TIMEZONE: z
-      .string()
-      .default('Europe/Amsterdam')
-      .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Amsterdam'),
-    PUBLIC_BASE_URL: url(['http', 'https']).optional(),
-    BOOKING_MIN_NOTICE_MINUTES: int(0, 60 * 24 * 365).default(60),
-    CANCELLATION_DEADLINE_HOURS: int(0, 24 * 365).default(24),
-    REMINDER_HOURS_BEFORE: positiveNumber.default(24),
-    NOTIFICATION_MAX_ATTEMPTS: int(1, 100).default(8),
-    NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
-    NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
-    NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
-    NOTIFICATION_DISPATCH: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
-    RETENTION_MONTHS: int(1, 1200).default(24),
-    SCHEDULED_JOBS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
-    JOBS_FIRST_RUN_DELAY_MS: int(0, 24 * 3600 * 1000).default(10_000),
-    HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
-    HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
-    HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
-    MAX_CONCURRENT_PER_CLIENT: int(0, 10_000).default(20),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
-    BOOTSTRAP_ADMIN_EMAIL: email.optional(),
-    BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
-    RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(60),
-    TRUST_PROXY: z
-      .string()
-      .trim()
-      .regex(/^(false|true|\d{1,2})$/, 'must be false, true, or the number of proxy hops in front of the app')
-      .default('false'),
-    CORS_ORIGINS: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? '')
-          .split(',')
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(url(['http', 'https']))),
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (!!env.BOOTSTRAP_ADMIN_EMAIL !== !!env.BOOTSTRAP_ADMIN_PASSWORD) {
+/** Every variable, with its rule and default. */
+export const CONFIG_FIELDS = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_POOL_SIZE: int(1, 1000).default(20),
+  DATA_DIR: z.string().min(1).default('./var'),
+  SMTP_URL: url(['smtp', 'smtps']).optional(),
+  MAIL_FROM: z.string().min(3).default('Gold City Medical Center <bookings@localhost>'),
+  FRONT_DESK_EMAIL: email.optional(),
+  CLINIC_NAME: z.string().min(1).max(200).default('Gold City Medical Center'),
+  CLINIC_TIMEZONE: z
+    .string()
+    .default('Europe/Amsterdam')
+    .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Amsterdam'),
+  PUBLIC_BASE_URL: url(['http', 'https']).optional(),
+  BOOKING_MIN_NOTICE_MINUTES: int(0, 60 * 24 * 365).default(60),
+  CANCELLATION_DEADLINE_HOURS: int(0, 24 * 365).default(24),
+  REMINDER_HOURS_BEFORE: positiveNumber.default(24),
+  NOTIFICATION_MAX_ATTEMPTS: int(1, 100).default(8),
+  NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
+  NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
+  NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
+  NOTIFICATION_DISPATCH: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  RETENTION_MONTHS: int(1, 1200).default(24),
+  SCHEDULED_JOBS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  JOBS_FIRST_RUN_DELAY_MS: int(0, 24 * 3600 * 1000).default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  MAX_CONCURRENT_PER_CLIENT: int(0, 10_000).default(20),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
+  BOOTSTRAP_ADMIN_EMAIL: email.optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(60),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(false|true|\d{1,2})$/, 'must be false, true, or the number of proxy hops in front of the app')
+    .default('false'),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(['http', 'https']))),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+const schema = CONFIG_FIELDS.superRefine((env, ctx) => {
+  if (!!env.BOOTSTRAP_ADMIN_EMAIL !== !!env.BOOTSTRAP_ADMIN_PASSWORD) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.BOOTSTRAP_ADMIN_EMAIL ? 'BOOTSTRAP_ADMIN_PASSWORD' : 'BOOTSTRAP_ADMIN_EMAIL'],
+      message: 'must be set together with its pair (BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD)',
+    });
+  }
+  if (env.NODE_ENV === 'production') {
+    if (!env.DATABASE_URL) {
       ctx.addIssue({
         code: 'custom',
-        path: [env.BOOTSTRAP_ADMIN_EMAIL ? 'BOOTSTRAP_ADMIN_PASSWORD' : 'BOOTSTRAP_ADMIN_EMAIL'],
-        message: 'must be set together with its pair (BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD)',
+        path: ['DATABASE_URL'],
+        message: 'is required in production (the embedded PostgreSQL is for development only)',
       });
     }
-    if (env.NODE_ENV === 'production') {
-      if (!env.DATABASE_URL) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['DATABASE_URL'],
-          message: 'is required in production (the embedded PostgreSQL is for development only)',
-        });
-      }
-      if (!env.JWT_SECRET) {
-        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
-      }
+    if (!env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
     }
-  });
+  }
+});
 
-type Env = z.infer<typeof schema>;
+type Env = z.infer<typeof CONFIG_FIELDS>;
+
+/**
+ * What each variable means, for docs/configuration.md (generated from this and CONFIG_FIELDS by
+ * `npm run docs:config`; a test fails when the two differ). `unset` says what an unset optional
+ * variable means.
+ */
+export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = {
+  NODE_ENV: { text: '`production` requires `DATABASE_URL` and `JWT_SECRET`' },
+  PORT: { text: 'HTTP port, on every IPv4 interface' },
+  DATABASE_URL: {
+    text: '`postgres://user:pass@host:5432/db`: the PostgreSQL server to use; required in production',
+    unset: 'an embedded PostgreSQL under `DATA_DIR`',
+  },
+  DATABASE_POOL_SIZE: {
+    text: 'connections one instance may hold (kept open once opened); instances × this must stay below the server’s `max_connections`',
+  },
+  DATA_DIR: { text: 'where the embedded database, the generated JWT secret and the mail drop live' },
+  SMTP_URL: {
+    text: 'the mail server, e.g. `smtp://user:pass@host:587`',
+    unset: 'a mail drop: each email an `.eml` file in `$DATA_DIR/mail`',
+  },
+  MAIL_FROM: { text: 'sender of every email' },
+  FRONT_DESK_EMAIL: { text: 'where the notice of each new booking goes', unset: 'no notice is sent' },
+  CLINIC_NAME: { text: 'shown in emails and calendar invites' },
+  CLINIC_TIMEZONE: { text: 'IANA zone: the wall clock of rotas and emails' },
+  PUBLIC_BASE_URL: {
+    text: 'base of the manage-booking link in emails (`{PUBLIC_BASE_URL}/manage/{reference}#token=…`)',
+    unset: '`http://localhost:$PORT`',
+  },
+  BOOKING_MIN_NOTICE_MINUTES: { text: 'how soon before its start a slot stops being bookable online' },
+  CANCELLATION_DEADLINE_HOURS: { text: 'patients may cancel or reschedule online until this long before' },
+  REMINDER_HOURS_BEFORE: { text: 'when the reminder email falls due (may be fractional)' },
+  NOTIFICATION_MAX_ATTEMPTS: { text: 'sends tried before an email is `dead`' },
+  NOTIFICATION_RETRY_BASE_MS: { text: 'first retry delay; doubled each attempt, with jitter' },
+  NOTIFICATION_POLL_MS: { text: 'how often the dispatcher looks for due email' },
+  NOTIFICATION_LEASE_MS: {
+    text: 'how long a dispatcher holds a claimed email before another instance may take it over (after a crash)',
+  },
+  NOTIFICATION_DISPATCH: {
+    text: '`off`: this instance writes emails to the outbox but leaves sending them to other instances',
+  },
+  RETENTION_MONTHS: {
+    text: 'the retention job erases the personal data of patients whose last appointment is older than this',
+  },
+  SCHEDULED_JOBS: {
+    text: '`off`: this instance leaves the periodic jobs (retention, purges) to other instances',
+  },
+  JOBS_FIRST_RUN_DELAY_MS: { text: 'how soon after start each periodic job first runs' },
+  HTTP_HEADERS_TIMEOUT_MS: { text: 'a client must send its request headers within this (408 otherwise)' },
+  HTTP_REQUEST_TIMEOUT_MS: { text: 'a client must send its whole request within this (408 otherwise)' },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    text: 'an idle keep-alive connection is closed after this; behind a reverse proxy, set it above the proxy’s idle timeout (nginx and AWS ALB: 60 s)',
+  },
+  MAX_CONCURRENT_PER_CLIENT: {
+    text: 'public requests one client address may have in progress at once (429 beyond); `0` turns it off',
+  },
+  JWT_SECRET: {
+    text: 'signs staff tokens and seals manage tokens in the outbox; every instance must share it; required in production',
+    unset: 'generated once and kept in `$DATA_DIR`',
+  },
+  STAFF_TOKEN_TTL_MINUTES: { text: 'lifetime of a staff token (a working day)' },
+  BOOTSTRAP_ADMIN_EMAIL: {
+    text: 'the first admin, created when no staff exists (with its password)',
+    unset: 'none',
+  },
+  BOOTSTRAP_ADMIN_PASSWORD: { text: 'the first admin’s password, at least 12 characters', unset: 'none' },
+  RATE_LIMIT_PER_MINUTE: {
+    text: 'requests per client address per minute on the public endpoints, together; `0` turns it off',
+  },
+  TRUST_PROXY: {
+    text: '`true`, or the number of proxies in front: only then is `X-Forwarded-For` used for the client address',
+  },
+  CORS_ORIGINS: { text: 'comma-separated origins allowed to call the API from a browser', unset: 'none' },
+  LOG_LEVEL: { text: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
+};
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
