@@ -1,5 +1,9 @@
 import { JwtService } from '@nestjs/jwt';
-import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from '../src/auth/login-limiter';
+import {
+  ACCOUNT_BACKOFF_AFTER,
+  MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS,
+  MAX_FAILURES_PER_ADDRESS,
+} from '../src/auth/login-limiter';
 import { Staff } from '../src/staff/staff.entity';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { expectProblem } from './support/http';
@@ -44,13 +48,43 @@ describe('staff sign-in and roles', () => {
 
     it('refuses an account with 429 and Retry-After after repeated failures, even with the right password', async () => {
       const { email, password } = await signedInStaff(t);
-      for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) expectProblem(await login(email, `wrong ${i}`), 401);
+      for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS; i++) {
+        expectProblem(await login(email, `wrong ${i}`), 401);
+      }
       const refused = await login(email, password);
       expectProblem(refused, 429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       // Another account is not affected by that one's failures.
       const other = await signedInStaff(t);
       expect((await login(other.email, other.password)).status).toBe(200);
+    });
+
+    it('counts a burst of attempts before checking any password: one verification at a time, the right password among them refused', async () => {
+      const { email, password } = await signedInStaff(t);
+      const attempts = [...Array.from({ length: 299 }, (_, i) => `wrong ${i}`), password];
+      const statuses = (await Promise.all(attempts.map((p) => login(email, p)))).map((r) => r.status);
+      const checked = statuses.filter((status) => status !== 429);
+      expect(checked.length).toBeGreaterThanOrEqual(1);
+      expect(checked.length).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(300 - checked.length);
+      // Every wrong attempt that was checked counts: the account at this address is then locked
+      // only once the limit is reached, not before.
+      const failed = statuses.filter((status) => status === 401).length;
+      for (let i = failed; i < MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS; i++) {
+        expectProblem(await login(email, `again ${i}`), 401);
+      }
+      expectProblem(await login(email, password), 429);
+    });
+
+    it('refuses a token without an expiry, or whose subject is not an account id, with 401', async () => {
+      const { staff } = await signedInStaff(t, 'admin');
+      const jwt = t.app.get(JwtService);
+      const noExpiry = await jwt.signAsync({ sub: staff.id, role: 'admin' });
+      expectProblem(await t.http.get('/api/v1/admin/bookings', { token: noExpiry }), 401);
+      const notAnId = await jwt.signAsync({ sub: 'not-a-uuid', role: 'admin' }, { expiresIn: 60 });
+      expectProblem(await t.http.get('/api/v1/admin/bookings', { token: notAnId }), 401);
+      const fine = await jwt.signAsync({ sub: staff.id, role: 'admin' }, { expiresIn: 60 });
+      expect((await t.http.get('/api/v1/admin/bookings', { token: fine })).status).toBe(200);
     });
 
     it('validates the body and rejects unknown fields', async () => {
@@ -105,6 +139,19 @@ describe('staff sign-in and roles', () => {
       );
       const problem = expectProblem(response, 400);
       expect(problem.errors!.map((e) => e.field).sort()).toEqual(['email', 'password', 'role']);
+      for (const password of ['aaaaaaaaaaaa', 'password1234', ' '.repeat(12)]) {
+        const weak = expectProblem(
+          await t.http.post(
+            '/api/v1/admin/staff',
+            { email: 'weak@clinic.test', password, role: 'admin' },
+            { token },
+          ),
+          400,
+        );
+        expect(weak.errors).toEqual([
+          { field: 'password', message: expect.stringMatching(/common|repeated/) },
+        ]);
+      }
     });
 
     it('is 401 without a token, with a malformed or forged token, and 403 for a receptionist', async () => {
@@ -193,6 +240,35 @@ describe('sign-in failures per client address', () => {
       for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) expectProblem(await from('203.0.113.7', i), 401);
       expectProblem(await from('203.0.113.7', 999), 429);
       expectProblem(await from('203.0.113.8', 999), 401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('does not let a stranger lock the real user out from elsewhere; many addresses only slow the account down', async () => {
+    const t = await startTestApp({ TRUST_PROXY: '1' });
+    try {
+      const { email, password } = await signedInStaff(t);
+      const attempt = (address: string, pass: string) =>
+        t.http.post(
+          '/api/v1/auth/login',
+          { email, password: pass },
+          { headers: { 'x-forwarded-for': address } },
+        );
+      for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS; i++) {
+        expectProblem(await attempt('198.51.100.66', `guess ${i}`), 401);
+      }
+      expectProblem(await attempt('198.51.100.66', password), 429);
+      // The owner, at the front desk, signs in.
+      expect((await attempt('192.0.2.10', password)).status).toBe(200);
+      // Failures spread over many addresses (these and the five above) make each further attempt
+      // wait a little, wherever it comes from.
+      for (let i = 0; i < ACCOUNT_BACKOFF_AFTER - MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS; i++) {
+        expectProblem(await attempt(`198.51.100.${i}`, `spread ${i}`), 401);
+      }
+      const slowed = await attempt('192.0.2.10', password);
+      expectProblem(slowed, 429);
+      expect(Number(slowed.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     } finally {
       await t.close();
     }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import type { StaffAuthenticator } from '../common/access';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { AuditService } from '../audit/audit.service';
@@ -12,6 +13,7 @@ import { LoginLimiter } from './login-limiter';
 export interface StaffTokenPayload {
   sub: string;
   role: Staff['role'];
+  exp?: number;
 }
 
 @Injectable()
@@ -30,16 +32,22 @@ export class AuthService implements StaffAuthenticator {
     address: string,
     requestId?: string,
   ): Promise<{ accessToken: string; expiresIn: number }> {
-    const wait = this.limiter.retryAfterSeconds(email, address);
-    if (wait > 0)
-      throw new DomainError('rate-limited', 'Too many failed sign-in attempts. Try again later.', {
-        retryAfterSeconds: wait,
+    const attempt = this.limiter.begin(email, address);
+    if (!attempt.allowed) {
+      throw new DomainError('rate-limited', 'Too many sign-in attempts. Try again later.', {
+        retryAfterSeconds: attempt.retryAfterSeconds,
       });
-
-    const account = await this.staff.findActiveByEmail(email);
-    const valid = await verifyPassword(account?.passwordHash ?? (await DUMMY_PASSWORD_HASH), password);
+    }
+    let account: Staff | null;
+    let valid = false;
+    try {
+      account = await this.staff.findActiveByEmail(email);
+      const matches = await verifyPassword(account?.passwordHash ?? (await DUMMY_PASSWORD_HASH), password);
+      valid = matches && account !== null;
+    } finally {
+      this.limiter.finish(attempt.ticket, valid);
+    }
     if (!account || !valid) {
-      this.limiter.recordFailure(email, address);
       // The attempted email is not kept (it may be anyone's); a known account's id is.
       await this.audit.record({
         actorType: 'staff',
@@ -49,7 +57,6 @@ export class AuthService implements StaffAuthenticator {
       });
       throw new DomainError('unauthenticated', 'The email or password is not correct.');
     }
-    this.limiter.recordSuccess(email);
     await this.audit.record({
       actorType: 'staff',
       actorId: account.id,
@@ -71,8 +78,11 @@ export class AuthService implements StaffAuthenticator {
     } catch {
       throw new DomainError('unauthenticated', 'The access token is invalid or has expired. Sign in again.');
     }
+    // A token must expire and name an account by its id; anything else is not one of ours.
+    const wellFormed =
+      typeof payload.exp === 'number' && typeof payload.sub === 'string' && isUUID(payload.sub);
     // Looked up on every request, so that deactivating an account takes effect at once.
-    const staff = typeof payload.sub === 'string' ? await this.staff.findActiveById(payload.sub) : null;
+    const staff = wellFormed ? await this.staff.findActiveById(payload.sub) : null;
     if (!staff)
       throw new DomainError('unauthenticated', 'The access token is invalid or has expired. Sign in again.');
     return staff;

@@ -88,6 +88,10 @@ describe('loadConfig', () => {
       'BOOTSTRAP_ADMIN_PASSWORD must be at least 12',
     ],
     [{ BOOTSTRAP_ADMIN_EMAIL: 'a@b.example' }, 'BOOTSTRAP_ADMIN_PASSWORD must be set together'],
+    [
+      { BOOTSTRAP_ADMIN_EMAIL: 'a@b.example', BOOTSTRAP_ADMIN_PASSWORD: 'password1234' },
+      'BOOTSTRAP_ADMIN_PASSWORD is one of the most common passwords',
+    ],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, 'DATABASE_URL is required in production'],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }, 'JWT_SECRET is required in production'],
   ])('refuses %j in one line naming the variable', (env, expected) => {

@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { passwordProblem } from './password-policy';
 
 /** Injection token for the validated, typed configuration. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -63,6 +64,8 @@ export const CONFIG_FIELDS = z.object({
   RETENTION_MONTHS: int(1, 1200).default(24),
   SCHEDULED_JOBS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   JOBS_FIRST_RUN_DELAY_MS: int(0, 24 * 3600 * 1000).default(10_000),
+  EXPORT_IDLE_TIMEOUT_MS: int(100, 3600 * 1000).default(30_000),
+  EXPORT_MAX_CONCURRENT: int(1, 100).default(2),
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
@@ -70,7 +73,15 @@ export const CONFIG_FIELDS = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   STAFF_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(480),
   BOOTSTRAP_ADMIN_EMAIL: email.optional(),
-  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z
+    .string()
+    .min(12, 'must be at least 12 characters')
+    .max(256)
+    .superRefine((password, ctx) => {
+      const problem = passwordProblem(password);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(60),
   TRUST_PROXY: z
     .string()
@@ -161,6 +172,10 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
     text: '`off`: this instance leaves the periodic jobs (retention, purges) to other instances',
   },
   JOBS_FIRST_RUN_DELAY_MS: { text: 'how soon after start each periodic job first runs' },
+  EXPORT_IDLE_TIMEOUT_MS: { text: 'a CSV export whose client takes nothing for this long is dropped' },
+  EXPORT_MAX_CONCURRENT: {
+    text: 'CSV exports streaming at once from one instance (each holds a database connection); more are refused with 429',
+  },
   HTTP_HEADERS_TIMEOUT_MS: { text: 'a client must send its request headers within this (408 otherwise)' },
   HTTP_REQUEST_TIMEOUT_MS: { text: 'a client must send its whole request within this (408 otherwise)' },
   HTTP_KEEP_ALIVE_TIMEOUT_MS: {
@@ -219,6 +234,10 @@ export interface AppConfig {
   scheduledJobs: boolean;
   /** How soon after start each periodic job first runs. */
   jobsFirstRunDelayMs: number;
+  /** A CSV export whose client takes nothing for this long is dropped. */
+  exportIdleTimeoutMs: number;
+  /** CSV exports streaming at once from one instance (each holds a database connection). */
+  exportMaxConcurrent: number;
   /** Slow clients: time to send the headers, and the whole request. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
@@ -276,6 +295,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     retentionMonths: env.RETENTION_MONTHS,
     scheduledJobs: env.SCHEDULED_JOBS === 'on',
     jobsFirstRunDelayMs: env.JOBS_FIRST_RUN_DELAY_MS,
+    exportIdleTimeoutMs: env.EXPORT_IDLE_TIMEOUT_MS,
+    exportMaxConcurrent: env.EXPORT_MAX_CONCURRENT,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -1,9 +1,24 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsString, MaxLength, MinLength, registerDecorator } from 'class-validator';
 import { STAFF_ROLES, type StaffRole } from '../../common/access';
+import { passwordProblem } from '../../config/password-policy';
 
 export const MIN_PASSWORD_LENGTH = 12;
+
+/** Not one of the most common passwords, nor one character repeated. */
+function IsUncommonPassword() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isUncommonPassword',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value) => typeof value !== 'string' || passwordProblem(value) === undefined,
+        defaultMessage: (args) => passwordProblem(String(args?.value)) ?? 'is not an acceptable password',
+      },
+    });
+}
 
 export class CreateStaffDto {
   @ApiProperty({ example: 'anna@clinic.example', maxLength: 254 })
@@ -14,6 +29,7 @@ export class CreateStaffDto {
 
   @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: 256, format: 'password' })
   @MinLength(MIN_PASSWORD_LENGTH, { message: `must be at least ${MIN_PASSWORD_LENGTH} characters` })
+  @IsUncommonPassword()
   @MaxLength(256)
   @IsString()
   password: string;
