@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { NotFoundError } from '../common/domain-error';
+import { DomainError, NotFoundError } from '../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import type { Page } from '../common/pagination.dto';
 import { fetchPage, isoUtc, Where } from '../common/sql';
 import { parseInstant } from '../common/time';
@@ -104,7 +105,13 @@ function countFrom(where: Where): string {
  */
 @Injectable()
 export class BookingListingQueries {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** Exports streaming now from this instance. */
+  private exporting = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async list(query: AdminBookingQueryDto): Promise<Page<AdminBookingDto>> {
     const where = await this.filters(query);
@@ -125,22 +132,42 @@ export class BookingListingQueries {
    */
   async csv(query: AdminBookingQueryDto): Promise<Readable> {
     const where = await this.filters(query);
+    // Each export holds a connection for as long as it streams: at most a few at once, so that
+    // patients' bookings always find the pool.
+    if (this.exporting >= this.config.exportMaxConcurrent) {
+      throw new DomainError(
+        'rate-limited',
+        `At most ${this.config.exportMaxConcurrent} exports can run at once. Please try again in a moment.`,
+        { retryAfterSeconds: 5 },
+      );
+    }
+    this.exporting++;
+    let released = false;
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.exporting--;
+      void runner.release();
+    };
     let rows: Readable;
     try {
+      await runner.connect();
       rows = await runner.stream(
         `SELECT ${COLUMNS} ${FROM} ${where} ORDER BY ${ORDER[query.sort]}`,
         where.parameters,
       );
     } catch (error) {
-      await runner.release();
+      release();
       throw error;
     }
-    const csv = Readable.from(csvLines(rows as AsyncIterable<ListRow>));
+    // A client that stops reading is dropped once it has taken nothing for the idle timeout.
+    const idle = setTimeout(() => csv.destroy(), this.config.exportIdleTimeoutMs);
+    const csv = Readable.from(whileRead(csvLines(rows as AsyncIterable<ListRow>), () => idle.refresh()));
     csv.once('close', () => {
+      clearTimeout(idle);
       rows.destroy();
-      void runner.release();
+      release();
     });
     return csv;
   }
@@ -165,6 +192,14 @@ export class BookingListingQueries {
       where.add(`(${alternatives.join(' OR ')})`);
     }
     return where;
+  }
+}
+
+/** Passes `lines` on, calling `pulled` each time the reader takes one. */
+async function* whileRead(lines: AsyncIterable<string>, pulled: () => void): AsyncGenerator<string> {
+  for await (const line of lines) {
+    pulled();
+    yield line;
   }
 }
 
