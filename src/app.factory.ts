@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pino from 'pino';
 import { AppModule } from './app.module';
-import { BODY_LIMIT_BYTES, isPublicPath, setupApp } from './app.setup';
+import { BODY_LIMIT_BYTES, isPublicRoute, setupApp } from './app.setup';
 import { createHttpAdapter } from './common/http-server';
 import type { AppConfig } from './config/config';
 
@@ -36,6 +36,6 @@ export function httpAdapter(config: AppConfig) {
     bodyLimitBytes: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     maxConcurrentPerClient: config.maxConcurrentPerClient,
-    isPublic: isPublicPath,
+    isPublic: isPublicRoute,
   });
 }

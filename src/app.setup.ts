@@ -2,17 +2,17 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type pino from 'pino';
 import { logRequests, PinoNestLogger, ROOT_LOGGER, UNPREFIXED_ROUTES } from './common/logging';
-import { ERROR_CATALOGUE } from './common/domain-error';
-import { PROBLEM_BASE, ProblemFilter } from './common/problem.filter';
+import { ERROR_CATALOGUE, PROBLEM_BASE } from './common/domain-error';
+import { API_PREFIX } from './common/http-server';
+import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe, WellFormedTextPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 
-export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 100 * 1024;
-const PUBLIC_PATHS = /^\/api\/v1\/(slots|bookings)(\/|\?|$)/;
+const PUBLIC_ROUTES = /^\/api\/v1\/(slots|bookings)(\/|$)/;
 
-/** Whether a request URL (path and query) is one of the public, unauthenticated endpoints. */
-export const isPublicPath = (url: string) => PUBLIC_PATHS.test(url);
+/** Whether a matched route (its template) is one of the public, unauthenticated endpoints. */
+export const isPublicRoute = (route: string) => PUBLIC_ROUTES.test(route);
 
 /** Everything that makes the app behave as in production; main.ts and every e2e test call it. */
 export function setupApp(app: NestFastifyApplication, config: AppConfig): NestFastifyApplication {

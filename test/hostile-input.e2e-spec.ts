@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { connect, Socket } from 'node:net';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
@@ -158,6 +159,63 @@ describe('hostile input', () => {
       expect(response.json.errors.map((e: { field: string }) => e.field)).toContain(field);
       expect(await fingerprint(t)).toBe(before);
     }
+  });
+
+  it('answers 400, not 500, to what the adversarial review sent: forged cursors, deep JSON, long invisible names', async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const cases: [string, string, unknown, string][] = [
+      [
+        'GET',
+        `/api/v1/slots?cursor=${cursor(['2027-01-01T00:00:00Z', '-'.repeat(36)])}`,
+        undefined,
+        'cursor',
+      ],
+      ['GET', `/api/v1/slots?cursor=${cursor(['0000-01-01T00:00:00Z', randomUUID()])}`, undefined, 'cursor'],
+      ['POST', '/api/v1/bookings', { raw: '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000) }, 'body'],
+      [
+        'POST',
+        '/api/v1/bookings',
+        { ...bookingBody(slotId), patient: { ...anyPatient(), firstName: `A${'\ufe0f'.repeat(100)}` } },
+        'patient.firstName',
+      ],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const before = await fingerprint(t);
+      const raw = (body as { raw?: string } | undefined)?.raw;
+      const response = await t.http.request(method, path, raw === undefined ? body : undefined, {
+        raw,
+        headers: raw === undefined ? {} : { 'content-type': 'application/json' },
+      });
+      expect({ path: path.slice(0, 60), status: response.status }).toEqual({
+        path: path.slice(0, 60),
+        status: 400,
+      });
+      expect(response.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(await fingerprint(t)).toBe(before);
+    }
+  });
+
+  it('refuses names and notes with line breaks, direction overrides or nothing visible, naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ patient: { ...anyPatient(), firstName: 'Anna\nBcc: x@evil.test' } }, 'patient.firstName'],
+      [{ patient: { ...anyPatient(), lastName: 'Vries\u202Egnp.exe' } }, 'patient.lastName'],
+      [{ patient: { ...anyPatient(), lastName: '\u200B\u200B\u2060' } }, 'patient.lastName'],
+      [{ notes: 'fine\u0007bell' }, 'notes'],
+      [{ notes: '\u2066hidden\u2069' }, 'notes'],
+    ];
+    for (const [change, field] of cases) {
+      const before = await fingerprint(t);
+      const response = await t.http.post('/api/v1/bookings', { ...bookingBody(slotId), ...change });
+      expect({ field, status: response.status }).toEqual({ field, status: 400 });
+      expect(response.json.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+      expect(await fingerprint(t)).toBe(before);
+    }
+    // A note may have line breaks; a name with accents and an apostrophe is a name.
+    const fine = await t.http.post('/api/v1/bookings', {
+      ...bookingBody(slotId, { firstName: 'Zoë', lastName: "d'Ancona-Ünal" }),
+      notes: 'wheelchair\nplease ring',
+    });
+    expect(fine.status).toBe(201);
   });
 
   it('never answers 5xx to mangled bodies on any endpoint, and refused ones change nothing', async () => {
@@ -400,5 +458,30 @@ describe('slow and greedy clients', () => {
     for (const socket of holders) socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await t.http.get('/api/v1/slots')).status).toBe(200);
+  });
+
+  it('caps the route the router matched, so a percent-encoded path does not escape it, and caps staff endpoints apart', async () => {
+    const hold = async (path: string) => {
+      const sockets = await Promise.all([open(), open(), open()]);
+      for (const socket of sockets) {
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return sockets;
+    };
+    const encoded = await hold('/api/v1/%62ookings');
+    expect((await t.http.get('/api/v1/slots')).status).toBe(429);
+    // Staff endpoints have a budget of their own: the public rush does not block the front desk.
+    expect((await t.http.post('/api/v1/auth/login', { email: 'a@b.test', password: 'x' })).status).not.toBe(
+      429,
+    );
+    for (const socket of encoded) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const staff = await hold('/api/v1/admin/slots');
+    expect((await t.http.get('/api/v1/admin/slots')).status).toBe(429);
+    expect((await t.http.get('/api/v1/slots')).status).toBe(200);
+    for (const socket of staff) socket.destroy();
   });
 });

@@ -20,6 +20,8 @@ describe('logs', () => {
       DATABASE_URL: databaseUrl,
       DATA_DIR: '/tmp/clinic-booking-logging',
       LOG_LEVEL: 'info',
+      // As behind a load balancer: its well-formed request ids are kept.
+      TRUST_PROXY: '1',
     });
     const sink = new Writable({
       write(chunk, _encoding, done) {

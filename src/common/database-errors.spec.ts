@@ -33,6 +33,17 @@ describe('translateDatabaseError', () => {
     expect(translateDatabaseError(error)).toMatchObject({ code: 'database-unavailable', status: 503 });
   });
 
+  it.each([
+    ['a text longer than its column', '22001', 'value too long for type character varying(100)'],
+    ['a malformed uuid', '22P02', 'invalid input syntax for type uuid: "------"'],
+    ['a date out of range', '22008', 'date/time field value out of range: "0000-01-01"'],
+  ])('reads %s as the client’s input that cannot be stored (400)', (_label, code, message) => {
+    expect(translateDatabaseError(failed(pgError(code, message)))).toMatchObject({
+      code: 'unstorable-value',
+      status: 400,
+    });
+  });
+
   it('reads a known constraint as a conflict, and leaves unknown errors alone (500)', () => {
     const conflict = translateDatabaseError(
       failed(pgError('23505', 'duplicate key', 'booking_one_active_per_patient')),

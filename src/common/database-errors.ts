@@ -57,6 +57,16 @@ const UNAVAILABLE_MESSAGES = [
 const unstorableText = () =>
   new DomainError('unstorable-text', 'The request contains characters that cannot be stored (such as NUL).');
 
+/**
+ * What the database refuses as data (SQLSTATE class 22: a text longer than its column, a number
+ * out of range, a malformed date or uuid): the client's input, so a 400, never a 500.
+ */
+const unstorableValue = () =>
+  new DomainError(
+    'unstorable-value',
+    'A value in the request is too long, out of range or malformed for what it names.',
+  );
+
 const databaseUnavailable = () =>
   new DomainError(
     'database-unavailable',
@@ -92,6 +102,7 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     return conflict ? new ConflictError(conflict.code, conflict.detail) : undefined;
   }
   if (code === '22021' || code === '22P05') return unstorableText();
+  if (code?.startsWith('22')) return unstorableValue();
   if (code && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return databaseUnavailable();
   const message = error instanceof Error ? error.message : '';
   if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return databaseUnavailable();

@@ -8,6 +8,7 @@
 export const ERROR_CATALOGUE = {
   'validation-failed': { status: 400, title: 'Invalid request' },
   'unstorable-text': { status: 400, title: 'Text that cannot be stored' },
+  'unstorable-value': { status: 400, title: 'Value that cannot be stored' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Not allowed' },
   'not-found': { status: 404, title: 'Not found' },
@@ -33,6 +34,9 @@ export const ERROR_CATALOGUE = {
   'database-unavailable': { status: 503, title: 'Service temporarily unavailable' },
   'not-ready': { status: 503, title: 'Not ready' },
 } as const satisfies Record<string, { status: number; title: string }>;
+
+/** A problem's `type` is this followed by its code. */
+export const PROBLEM_BASE = 'https://clinic-booking.dev/problems/';
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 /** The codes whose status is `status`. */

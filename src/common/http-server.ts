@@ -2,7 +2,11 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { createServer, IncomingMessage, RequestListener, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ERROR_CATALOGUE, PROBLEM_BASE } from './domain-error';
 import { requestId } from './logging';
+
+/** Every API route is under this prefix (the health checks and the docs are not). */
+export const API_PREFIX = 'api/v1';
 
 export interface HttpLimits {
   headersTimeoutMs: number;
@@ -11,10 +15,10 @@ export interface HttpLimits {
   bodyLimitBytes: number;
   /** Whether, or through how many proxies, X-Forwarded-For gives the client's address. */
   trustProxy: boolean | number;
-  /** Public requests in flight per client address (0: no cap). */
+  /** API requests in flight per client address, public and staff counted apart (0: no cap). */
   maxConcurrentPerClient: number;
-  /** Whether a request URL (path and query) is a public endpoint's, where the cap applies. */
-  isPublic: (url: string) => boolean;
+  /** Whether a matched route (its template, e.g. `/api/v1/bookings/:reference`) is public. */
+  isPublic: (route: string) => boolean;
 }
 
 /**
@@ -37,7 +41,8 @@ export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
       typeof limits.trustProxy === 'number'
         ? (_address: string, hop: number) => hop < (limits.trustProxy as number)
         : limits.trustProxy,
-    genReqId: (request: IncomingMessage) => requestId(request),
+    genReqId: (request: IncomingMessage) =>
+      requestId(request, limits.trustProxy !== false && limits.trustProxy !== 0),
     serverFactory: (handler: RequestListener) => {
       const server = createServer(
         {
@@ -125,15 +130,18 @@ function answerRouterError(error: FastifyError, request: FastifyRequest, reply: 
 }
 
 /**
- * At most `max` requests in flight per client address on the public endpoints, so one client
- * cannot hold every connection (e.g. with slow uploads). Runs before the body is read; answers
- * a 429 problem itself, before Nest's exception filters are in reach.
+ * At most `max` requests in flight per client address on the API, so one client cannot hold
+ * every connection (e.g. with slow uploads); public and staff endpoints have a budget each.
+ * Decided on the route the router matched (after decoding: `/api/v1/%62ookings` is the
+ * bookings route), before the body is read; answers a 429 problem itself, before Nest's
+ * exception filters are in reach.
  */
-function concurrencyCap(max: number, isPublic: (url: string) => boolean) {
+function concurrencyCap(max: number, isPublic: (route: string) => boolean) {
   const inFlight = new Map<string, number>();
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    if (!isPublic(request.url)) return done();
-    const client = request.ip ?? 'unknown';
+    const route = request.routeOptions.url;
+    if (!route?.startsWith(`/${API_PREFIX}/`)) return done();
+    const client = `${isPublic(route) ? 'public' : 'staff'}:${request.ip ?? 'unknown'}`;
     const current = inFlight.get(client) ?? 0;
     if (current >= max) {
       void reply
@@ -142,8 +150,8 @@ function concurrencyCap(max: number, isPublic: (url: string) => boolean) {
         .type('application/problem+json')
         .send(
           JSON.stringify({
-            type: 'https://clinic-booking.dev/problems/too-many-concurrent-requests',
-            title: 'Too many requests',
+            type: `${PROBLEM_BASE}rate-limited`,
+            title: ERROR_CATALOGUE['rate-limited'].title,
             status: 429,
             detail: `At most ${max} requests from one address may be in progress at once.`,
           }),

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import type pino from 'pino';
-import { createRootLogger, PinoNestLogger } from './logging';
+import type { IncomingMessage } from 'node:http';
+import { createRootLogger, PinoNestLogger, requestId } from './logging';
 
 describe('PinoNestLogger', () => {
   let lines: Record<string, unknown>[];
@@ -71,5 +72,16 @@ describe('PinoNestLogger', () => {
     nestLogger('info').log('no context');
     expect(lines[0]).toMatchObject({ level: 30, msg: 'no context' });
     expect(lines[0]).not.toHaveProperty('context');
+  });
+});
+
+describe('requestId', () => {
+  const request = (id?: string) => ({ headers: id ? { 'x-request-id': id } : {} }) as IncomingMessage;
+
+  it('takes a well-formed id from a trusted proxy only, and makes one otherwise', () => {
+    expect(requestId(request('lb-1234.abc'), true)).toBe('lb-1234.abc');
+    expect(requestId(request('lb-1234.abc'), false)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestId(request('bad id\nwith a line'), true)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestId(request(), true)).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

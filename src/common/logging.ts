@@ -27,14 +27,16 @@ const REDACT = [
 ];
 
 /**
- * The request's id: the caller's own `x-request-id` when it is sane (so that a request can be
- * followed end to end), else a new UUID; set once per request (Fastify's request id and the
- * log lines' are this one) and echoed on the response (see createHttpAdapter).
+ * The request's id: behind a trusted proxy (TRUST_PROXY), the proxy's `x-request-id` when it is
+ * well formed (so that a request can be followed end to end); otherwise a new UUID, so that no
+ * caller chooses the id the logs and the audit trail file its actions under. Set once per request
+ * (Fastify's request id and the log lines' are this one) and echoed on the response.
  */
-export function requestId(req: IncomingMessage & { id?: unknown }): string {
+export function requestId(req: IncomingMessage & { id?: unknown }, trustProxy: boolean): string {
   if (typeof req.id === 'string') return req.id;
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id =
+    trustProxy && typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   req.id = id;
   return id;
 }

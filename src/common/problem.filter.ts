@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { translateDatabaseError } from './database-errors';
-import { DomainError, FieldError } from './domain-error';
+import { DomainError, FieldError, PROBLEM_BASE } from './domain-error';
+import { scrubEmails } from './redact';
 
 export interface Problem {
   type: string;
@@ -11,8 +12,6 @@ export interface Problem {
   detail: string;
   errors?: FieldError[];
 }
-
-export const PROBLEM_BASE = 'https://clinic-booking.dev/problems/';
 
 /**
  * What Fastify's refusals of a body mean, said for the caller. (The router's own refusals of
@@ -118,8 +117,8 @@ function describe(exception: unknown): Record<string, unknown> {
   if (!(exception instanceof Error)) return { value: String(exception) };
   return {
     type: exception.constructor.name,
-    message: exception.message,
+    message: scrubEmails(exception.message),
     code: (exception as { code?: string }).code,
-    stack: exception.stack,
+    stack: exception.stack && scrubEmails(exception.stack),
   };
 }

@@ -22,10 +22,16 @@ function isMalformed(text: string): boolean {
   return text.includes('\u0000') || !(text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** The path of the first malformed string (or key) in a value. */
+/** How deeply a body may nest objects and arrays. */
+export const MAX_NESTING = 32;
+
+class TooDeep extends Error {}
+
+/** The path of the first malformed string (or key) in a value; throws TooDeep past MAX_NESTING. */
 function findMalformed(value: unknown, path: string, depth = 0): string | undefined {
   if (typeof value === 'string') return isMalformed(value) ? path : undefined;
-  if (depth > 20 || value === null || typeof value !== 'object') return undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_NESTING) throw new TooDeep();
   for (const [key, item] of Object.entries(value)) {
     if (isMalformed(key)) return path || 'body';
     const found = findMalformed(item, path ? `${path}.${key}` : key, depth + 1);
@@ -34,11 +40,25 @@ function findMalformed(value: unknown, path: string, depth = 0): string | undefi
   return undefined;
 }
 
-/** Refuses malformed text anywhere in a body, query or path parameter, naming the field. */
+/**
+ * Refuses malformed text anywhere in a body, query or path parameter, naming the field, and
+ * bodies nested deeper than MAX_NESTING (before validation walks them).
+ */
 @Injectable()
 export class WellFormedTextPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    const field = findMalformed(value, metadata.type === 'param' ? (metadata.data ?? 'path') : '');
+    let field: string | undefined;
+    try {
+      field = findMalformed(value, metadata.type === 'param' ? (metadata.data ?? 'path') : '');
+    } catch (error) {
+      if (!(error instanceof TooDeep)) throw error;
+      throw new ValidationFailedError([
+        {
+          field: metadata.type,
+          message: `must not nest objects or arrays more than ${MAX_NESTING} levels deep`,
+        },
+      ]);
+    }
     if (field !== undefined) {
       throw new ValidationFailedError([
         {

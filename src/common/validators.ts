@@ -75,3 +75,28 @@ export const ToList = () =>
       .map((item) => (typeof item === 'string' ? item.trim() : item))
       .filter((item) => item !== ''),
   );
+
+/** Control characters, and the marks that reorder text for display (embeddings, overrides, isolates). */
+const HIDDEN_OR_REORDERING = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const HIDDEN_OR_REORDERING_BUT_LINES = /[\p{Cc}\u202A-\u202E\u2066-\u2069](?<![\r\n])/u;
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+
+/**
+ * Text a person wrote for people to read (a name, a note): at most `max` characters as
+ * PostgreSQL counts them (code points, so a stored value always fits its column), at least one
+ * visible character, and no control characters or bidirectional overrides, which would break
+ * lines in subjects and CSV or reorder what staff see. `multiline` lets line breaks through.
+ */
+export function IsPlainText(max: number, { multiline = false } = {}) {
+  const forbidden = multiline ? HIDDEN_OR_REORDERING_BUT_LINES : HIDDEN_OR_REORDERING;
+  return (target: object, propertyName: string) => {
+    check('isPlainTextLength', `must be at most ${max} characters`, (value) =>
+      typeof value !== 'string' ? true : [...value].length <= max,
+    )(target, propertyName);
+    check(
+      'isPlainText',
+      `must be plain text: visible characters, without control characters${multiline ? ' (line breaks are fine)' : ' or line breaks'} or direction overrides`,
+      (value) => typeof value !== 'string' || (!forbidden.test(value) && VISIBLE.test(value)),
+    )(target, propertyName);
+  };
+}

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
 import {
@@ -70,11 +71,15 @@ function encodeCursor(slot: { startsAt: string; id: string }): string {
   return Buffer.from(JSON.stringify([slot.startsAt, slot.id])).toString('base64url');
 }
 
+/** A cursor's slot: a real instant of a year a slot can have, and a uuid; checked before any query. */
 function decodeCursor(cursor: string): [string, string] {
   try {
     const [startsAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (parseInstant(startsAt) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id))
-      return [startsAt as string, id];
+    const instant = parseInstant(startsAt);
+    const year = instant?.getUTCFullYear() ?? 0;
+    if (instant && year >= 1970 && year <= 9999 && typeof id === 'string' && isUUID(id)) {
+      return [instant.toISOString(), id];
+    }
   } catch {
     // fall through
   }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto';
-import { IsInstant, Optional, ToList } from '../../common/validators';
+import { IsInstant, Optional, ToList, IsPlainText } from '../../common/validators';
 import { BOOKING_STATUSES, type BookingStatus } from '../booking.entity';
 import { BookingSlotDto } from './booking.dto';
 
@@ -110,14 +110,14 @@ export class UpdateBookingStatusDto {
 
   @ApiPropertyOptional({ maxLength: 500, description: 'Why it was cancelled (told to the patient)' })
   @Optional()
-  @MaxLength(500)
+  @IsPlainText(500, { multiline: true })
   @IsString()
   reason?: string;
 }
 
 export class CancelSlotDto {
   @ApiProperty({ maxLength: 500, example: 'The nurse is ill' })
-  @MaxLength(500)
+  @IsPlainText(500, { multiline: true })
   @IsString()
   reason: string;
 }

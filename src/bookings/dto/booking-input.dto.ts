@@ -13,7 +13,7 @@ import {
 import { normalisePhone } from '../../common/phone';
 import { registerDecorator } from 'class-validator';
 import { parseLocalDate } from '../../common/time';
-import { Optional } from '../../common/validators';
+import { IsPlainText, Optional } from '../../common/validators';
 import { LOCALES, type Locale } from '../../common/locale';
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
@@ -49,14 +49,14 @@ export class PatientDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Anna' })
   @trim()
   @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(100)
+  @IsPlainText(100)
   @IsString()
   firstName: string;
 
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'de Vries' })
   @trim()
   @MinLength(1, { message: 'must not be empty' })
-  @MaxLength(100)
+  @IsPlainText(100)
   @IsString()
   lastName: string;
 
@@ -99,7 +99,7 @@ export class CreateBookingDto {
 
   @ApiPropertyOptional({ maxLength: 500, description: 'For the clinic, e.g. access needs' })
   @Optional()
-  @MaxLength(500)
+  @IsPlainText(500, { multiline: true })
   @IsString()
   notes?: string;
 }
@@ -107,7 +107,7 @@ export class CreateBookingDto {
 export class CancelBookingDto {
   @ApiPropertyOptional({ maxLength: 500 })
   @Optional()
-  @MaxLength(500)
+  @IsPlainText(500, { multiline: true })
   @IsString()
   reason?: string;
 }
