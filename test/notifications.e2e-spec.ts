@@ -58,7 +58,7 @@ describe('email: outbox and dispatcher', () => {
     );
     const [mail] = await smtp.waitFor(1, to(email));
     expect(mail.subject).toBe(
-      `Uw B12-onderzoek is geboekt: dinsdag 7 december 2027 om 10:00 (${booking.reference})`,
+      `Uw afspraak bij Gold City Medical Center is geboekt: dinsdag 7 december 2027 om 10:00 (${booking.reference})`,
     );
     expect(mail.text).toContain('Beste Sanne');
     expect(mail.text).toContain(
@@ -98,6 +98,10 @@ describe('email: outbox and dispatcher', () => {
     );
     expect(notice.text).toContain('Sanne');
     expect(notice.text).toContain('Tuesday 7 December 2027 at 10:00');
+    // Subjects show on lock screens: the notice's names the reference, not the patient, and no
+    // subject names the kind of assessment.
+    expect(notice.subject).not.toContain('Sanne');
+    expect(mail.subject).not.toMatch(/B12-onderzoek|B12 assessment/);
   });
 
   it('confirms in English with local summer time', async () => {
@@ -105,7 +109,7 @@ describe('email: outbox and dispatcher', () => {
     const booking = await book(new Date('2027-07-06T08:00:00Z'), { email }, { 'accept-language': 'en-GB' });
     const [mail] = await smtp.waitFor(1, to(email));
     expect(mail.subject).toBe(
-      `Your B12 assessment is booked: Tuesday 6 July 2027 at 10:00 (${booking.reference})`,
+      `Your appointment at Gold City Medical Center is booked: Tuesday 6 July 2027 at 10:00 (${booking.reference})`,
     );
     expect(mail.text).toMatch(/full blood count/);
     expect(inviteOf(mail)!.start).toBe('2027-07-06T08:00:00.000Z');

@@ -15,6 +15,19 @@ export interface Invite {
   attendee: { name: string; email: string };
 }
 
+/**
+ * A parameter value (a CN) as RFC 6868 writes it: `^` as `^^`, `"` as `^'`, a line break as
+ * `^n`, so that a name can neither end the quoted value nor the line (and add parameters or
+ * properties of its own). Other control characters are dropped.
+ */
+export function encodeParameterValue(value: string): string {
+  return value
+    .replace(/\^/g, '^^')
+    .replace(/"/g, "^'")
+    .replace(/\r\n|\r|\n/g, '^n')
+    .replace(/\p{Cc}/gu, '');
+}
+
 /** An iCalendar (RFC 5545) invite with times in UTC. */
 export function calendarInvite(invite: Invite): string {
   const calendar = ical({
@@ -30,8 +43,15 @@ export function calendarInvite(invite: Invite): string {
     summary: invite.summary,
     description: invite.description,
     location: invite.location,
-    organizer: invite.organizer,
-    attendees: [{ ...invite.attendee, rsvp: false, role: ICalAttendeeRole.REQ }],
+    organizer: { ...invite.organizer, name: encodeParameterValue(invite.organizer.name) },
+    attendees: [
+      {
+        ...invite.attendee,
+        name: encodeParameterValue(invite.attendee.name),
+        rsvp: false,
+        role: ICalAttendeeRole.REQ,
+      },
+    ],
     status: invite.method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
   });
   return calendar.toString();

@@ -56,7 +56,9 @@ describe('formatWhen', () => {
 describe('EmailComposer', () => {
   it('writes the confirmation in English with time, reference, what to bring and the manage link', () => {
     const { subject, text, html } = composer.compose(email());
-    expect(subject).toBe('Your B12 assessment is booked: Tuesday 9 March 2027 at 10:00 (B12-7KQ4M9)');
+    expect(subject).toBe(
+      'Your appointment at Gold City Medical Center is booked: Tuesday 9 March 2027 at 10:00 (B12-7KQ4M9)',
+    );
     // HTML escapes "=" in the link as &#x3D; (still the same link to a browser).
     for (const part of [text, html.replaceAll('&#x3D;', '=')]) {
       expect(part).toContain('Gold City Medical Center');
@@ -70,7 +72,9 @@ describe('EmailComposer', () => {
 
   it('writes it in Dutch for a Dutch patient', () => {
     const { subject, text, html } = composer.compose(email({ locale: 'nl' }));
-    expect(subject).toBe('Uw B12-onderzoek is geboekt: dinsdag 9 maart 2027 om 10:00 (B12-7KQ4M9)');
+    expect(subject).toBe(
+      'Uw afspraak bij Gold City Medical Center is geboekt: dinsdag 9 maart 2027 om 10:00 (B12-7KQ4M9)',
+    );
     expect(text).toContain('Beste Anna de Vries');
     expect(text).toContain('methylmalonzuur (MMA)');
     expect(html).toContain('lang="nl"');
@@ -100,6 +104,19 @@ describe('EmailComposer', () => {
       start: '2027-03-09T09:00:00.000Z',
       end: '2027-03-09T09:30:00.000Z',
     });
+  });
+
+  it('keeps a hostile name inside the attendee’s CN (RFC 6868), so it adds no parameter, property or attendee', () => {
+    const name =
+      'Anna "x";ROLE=CHAIR;RSVP=TRUE:mailto:evil@attacker.test\r\nATTENDEE:mailto:evil@attacker.test ^';
+    const { invite } = composer.compose(email({ payload: { ...email().payload, firstName: name } }));
+    const event = new ICAL.Component(ICAL.parse(invite!.content)).getFirstSubcomponent('vevent')!;
+    const attendees = event.getAllProperties('attendee');
+    expect(attendees).toHaveLength(1);
+    expect(attendees[0].getFirstValue()).toMatch(/^mailto:anna@example\.nl$/i);
+    expect(attendees[0].getParameter('role')).toBe('REQ-PARTICIPANT');
+    expect(attendees[0].getParameter('cn')).toBe(`${name.replace('\r\n', '\n')} de Vries`);
+    expect(event.getAllProperties().filter((p) => p.name === 'attendee')).toHaveLength(1);
   });
 
   it('cancels with METHOD:CANCEL, the same UID and a higher SEQUENCE, and no manage link', () => {
@@ -158,7 +175,7 @@ describe('EmailComposer', () => {
       }
     }
     const notice = composer.compose(email({ kind: 'staff_new_booking', token: undefined }));
-    expect(notice.subject).toBe('New booking B12-7KQ4M9: Anna de Vries, Tuesday 9 March 2027 at 10:00');
+    expect(notice.subject).toBe('New booking B12-7KQ4M9, Tuesday 9 March 2027 at 10:00');
     expect(notice.invite).toBeUndefined();
   });
 });

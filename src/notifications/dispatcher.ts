@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
+import { scrubEmails } from '../common/redact';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { addressOf, EmailComposer } from './composer';
 import { DispatcherSignal } from './dispatcher-signal';
@@ -32,10 +33,10 @@ function isStale(row: ClaimedRow): boolean {
   return row.bookingStatus !== 'booked' || row.bookingSlotId !== row.payload.slotId;
 }
 
-/** What an SMTP or connection failure said, without the message body. */
+/** What an SMTP or connection failure said, without the message body or anyone's address. */
 function describeFailure(error: unknown): string {
   const e = error as { code?: string; responseCode?: number; message?: string };
-  return [e.code, e.responseCode, e.message].filter(Boolean).join(' ').slice(0, 500);
+  return scrubEmails([e.code, e.responseCode, e.message].filter(Boolean).join(' ')).slice(0, 500);
 }
 
 /**

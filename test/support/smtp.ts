@@ -2,11 +2,12 @@ import { ParsedMail, simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-export type SmtpMode = 'accept' | 'refuse';
+export type SmtpMode = 'accept' | 'refuse' | 'refuse-recipient';
 
 /**
  * A real SMTP server on a free loopback port that parses and keeps every message it accepts.
- * `mode = 'refuse'` answers each message with a temporary failure (451); `stop()` and `start()`
+ * `mode = 'refuse'` answers each message with a temporary failure (451), `'refuse-recipient'`
+ * each recipient with a permanent one that quotes the address (550); `stop()` and `start()`
  * take it down and bring it back on the same port, to test a mail server outage.
  */
 export class TestSmtpServer {
@@ -27,6 +28,14 @@ export class TestSmtpServer {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (this.mode !== 'refuse-recipient') return callback();
+        callback(
+          Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected`), {
+            responseCode: 550,
+          }),
+        );
+      },
       onClose: (session) => {
         this.closedSessions.add(session.id);
       },
