@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { BOOK } from '../src/bookings/book.statement';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
-import { startTestApp, TestApp } from './support/app';
+import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
 import { expectProblem, HttpResponse } from './support/http';
 
@@ -163,7 +163,7 @@ describe('booking a B12 assessment', () => {
       expect(updates).toEqual({ updated: 1, inPlace: 1 });
     });
 
-    it('finds the same patient again by email (any case) and date of birth, updating name and phone', async () => {
+    it('finds the same patient again by email (any case) and date of birth, keeping their record as it is', async () => {
       const [a, b] = [
         await newSlot(t.dataSource, { capacity: 3 }),
         await newSlot(t.dataSource, { capacity: 3 }),
@@ -179,8 +179,51 @@ describe('booking a B12 assessment', () => {
       const rows = await t.dataSource.query(
         `SELECT first_name, phone FROM patient WHERE email = 'same.person@example.nl'`,
       );
-      expect(rows).toEqual([{ first_name: 'Pieter', phone: '+31201234567' }]);
+      expect(rows).toEqual([{ first_name: 'Piet', phone: '+31612345678' }]);
+      const [kept] = await t.dataSource.query(`SELECT first_name, phone FROM booking WHERE id = $1`, [
+        other.json.id,
+      ]);
+      expect(kept).toEqual({ first_name: 'Pieter', phone: '+31201234567' });
       expect(await counts(a.id)).toEqual({ bookedCount: 1, booked: 1 });
+    });
+
+    it('never lets a booking overwrite someone else’s record: staff see the record, and the booking flagged', async () => {
+      const [mine, theirs] = [await newSlot(t.dataSource), await newSlot(t.dataSource)];
+      const victim = {
+        email: 'victim@example.nl',
+        dateOfBirth: '1961-06-15',
+        firstName: 'Vera',
+        lastName: 'Smit',
+      };
+      const own = await book(bookingBody(mine.id, { ...victim, phone: '06 1111 2222' }));
+      expect(own.status).toBe(201);
+      // Someone who knows her email and date of birth books in her name, with his own details.
+      const intruder = await book(
+        bookingBody(theirs.id, { ...victim, firstName: 'Mallory', lastName: 'Evil', phone: '06 9999 8888' }),
+      );
+      expect(intruder.status).toBe(201);
+      // Her booking still shows her, to her and to staff.
+      const seen = await t.http.get(`/api/v1/bookings/${own.json.reference}`, {
+        headers: { 'x-booking-token': own.json.manageToken },
+      });
+      expect(seen.json.patient).toMatchObject({ firstName: 'Vera', lastName: 'Smit' });
+      const { token } = await signedInStaff(t);
+      const listed = await t.http.get(`/api/v1/admin/bookings?q=victim@example.nl&sort=createdAt`, { token });
+      const [first, second] = listed.json.data;
+      expect(first.patient).toMatchObject({ firstName: 'Vera', lastName: 'Smit', phone: '+31611112222' });
+      expect(first.submittedDetails).toBeNull();
+      expect(second.patient).toMatchObject({ firstName: 'Vera', lastName: 'Smit', phone: '+31611112222' });
+      expect(second.submittedDetails).toEqual({
+        firstName: 'Mallory',
+        lastName: 'Evil',
+        phone: '+31699998888',
+      });
+      // The emails to her address greet her by her record's name.
+      const [email] = await t.dataSource.query(
+        `SELECT payload FROM notification WHERE booking_id = $1 AND kind = 'booking_confirmed'`,
+        [intruder.json.id],
+      );
+      expect(email.payload).toMatchObject({ firstName: 'Vera', lastName: 'Smit' });
     });
 
     it('does not duplicate a patient who books twice at the same moment', async () => {

@@ -27,8 +27,9 @@ export interface BookRow {
  * step reads the one before, so they run in this order, and the slot's row is locked first as
  * everywhere (slots, then bookings, then patients):
  * 1. `place`: one place taken in the slot (slots' takePlaceSql), or no row;
- * 2. `patient_row`: the patient found or created (patients' upsertPatientSql), only with a place;
- * 3. `new_booking`: the booking under `reference`;
+ * 2. `patient_row`: the patient found or created (patients' upsertPatientSql), only with a
+ *    place; an existing record is left as it is;
+ * 3. `new_booking`: the booking under `reference`, with the name and phone as submitted;
  * 4. its emails (the outbox's bookedEmailsSql).
  * Each table is written by its owner's fragment; the row answers `id` null when no place could
  * be had, and then nothing was written. A reference already taken fails the whole statement
@@ -39,11 +40,12 @@ export const BOOK = statement<BookInput>(
   WITH place AS (${takePlaceSql(param)}),
   patient_row AS (${upsertPatientSql(param, 'place')}),
   new_booking AS (
-    INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
-    SELECT ${param('reference')}, place.id, patient_row.id, ${param('tokenHash')}, ${param('notes')}
+    INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes, first_name, last_name, phone)
+    SELECT ${param('reference')}, place.id, patient_row.id, ${param('tokenHash')}, ${param('notes')},
+           ${param('firstName')}, ${param('lastName')}, ${param('phone')}
     FROM place, patient_row
     RETURNING id, reference, created_at),
-  emails AS (${bookedEmailsSql(param, { booking: 'new_booking', slot: 'place' })})
+  emails AS (${bookedEmailsSql(param, { booking: 'new_booking', slot: 'place', patient: 'patient_row' })})
   SELECT new_booking.id, new_booking.created_at AS "createdAt", place."startsAt", place."endsAt"
   FROM (SELECT) AS answer LEFT JOIN new_booking ON true LEFT JOIN place ON true`,
 );

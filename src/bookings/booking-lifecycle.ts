@@ -198,7 +198,8 @@ export class BookingLifecycle {
            status = CASE WHEN id = ANY($2::uuid[]) THEN 'cancelled' ELSE status END,
            cancelled_at = CASE WHEN id = ANY($2::uuid[]) THEN now() ELSE cancelled_at END,
            cancelled_by = CASE WHEN id = ANY($2::uuid[]) THEN 'staff' ELSE cancelled_by END,
-           notes = NULL, cancel_reason = NULL, updated_at = now()
+           notes = NULL, cancel_reason = NULL, first_name = NULL, last_name = NULL, phone = NULL,
+           updated_at = now()
          WHERE patient_id = $1`,
         [patientId, future.map((b) => b.id)],
       );

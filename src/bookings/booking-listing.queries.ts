@@ -17,7 +17,11 @@ const COLUMNS = `
   b.cancelled_by AS "cancelledBy", ${isoUtc('b.created_at')} AS "createdAt",
   s.id AS "slotId", ${isoUtc('s.starts_at')} AS "startsAt", ${isoUtc('s.ends_at')} AS "endsAt",
   p.id AS "patientId", p.first_name AS "firstName", p.last_name AS "lastName", p.email, p.phone,
-  p.date_of_birth AS "dateOfBirth"`;
+  p.date_of_birth AS "dateOfBirth",
+  CASE WHEN (b.first_name, b.last_name, b.phone) IS DISTINCT FROM (p.first_name, p.last_name, p.phone)
+            AND b.first_name IS NOT NULL
+       THEN json_build_object('firstName', b.first_name, 'lastName', b.last_name, 'phone', b.phone) END
+    AS "submittedDetails"`;
 const FROM = `FROM booking b JOIN slot s ON s.id = b.slot_id JOIN patient p ON p.id = b.patient_id`;
 
 const ORDER: Record<BookingSort, string> = {
@@ -44,6 +48,9 @@ const CSV_HEADER = [
   'cancelled_at',
   'cancelled_by',
   'cancel_reason',
+  'submitted_first_name',
+  'submitted_last_name',
+  'submitted_phone',
 ];
 
 interface ListRow {
@@ -64,6 +71,7 @@ interface ListRow {
   email: string;
   phone: string;
   dateOfBirth: string;
+  submittedDetails: AdminBookingDto['submittedDetails'];
 }
 
 function toAdminBookingDto(row: ListRow): AdminBookingDto {
@@ -85,6 +93,7 @@ function toAdminBookingDto(row: ListRow): AdminBookingDto {
     cancelReason: row.cancelReason,
     cancelledBy: row.cancelledBy,
     createdAt: row.createdAt,
+    submittedDetails: row.submittedDetails,
   };
 }
 
@@ -221,6 +230,9 @@ async function* csvLines(rows: AsyncIterable<ListRow>): AsyncGenerator<string> {
       row.cancelledAt,
       row.cancelledBy,
       row.cancelReason,
+      row.submittedDetails?.firstName,
+      row.submittedDetails?.lastName,
+      row.submittedDetails?.phone,
     ]);
   }
 }

@@ -58,6 +58,20 @@ export class Booking {
   @Column({ type: 'text', nullable: true })
   notes: string | null;
 
+  /**
+   * The name and phone as submitted with this booking. A booking never changes the patient's
+   * record (anyone who knows an email and date of birth could otherwise rewrite it); staff see
+   * when these differ from the record. Null on bookings made before they were kept.
+   */
+  @Column({ name: 'first_name', type: 'varchar', length: 100, nullable: true })
+  firstName: string | null;
+
+  @Column({ name: 'last_name', type: 'varchar', length: 100, nullable: true })
+  lastName: string | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  phone: string | null;
+
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
 

@@ -102,7 +102,7 @@ export class BookingsService {
     now: Date,
   ): Promise<BookingCreatedDto> {
     const { token, hash } = newManageToken();
-    const emails = this.outbox.bookedEmailValues({ slotId: dto.slotId, ...details }, token);
+    const emails = this.outbox.bookedEmailValues(dto.slotId, token);
     const earliest = this.slots.earliestBookableStart(now);
     for (let attempt = 1; ; attempt++) {
       const reference = newReference();

@@ -45,13 +45,14 @@ export interface BookedEmailValues {
  * when the booking does: the confirmation, the reminder when its moment (the lead time before
  * the start) is after `now`, and the front-desk notice when there is a front desk. Reads the
  * row sources of the enclosing statement named in `from` (never input): the new booking (`id`,
- * `reference`) and its slot (`"startsAt"`, `"endsAt"`).
+ * `reference`), its slot (`"startsAt"`, `"endsAt"`) and its patient's record (`first_name`,
+ * `last_name`: emails greet the record's name, never one a booking submitted).
  */
 export function bookedEmailsSql(
   param: Param<'email' | 'locale' | 'now' | keyof BookedEmailValues>,
-  from: { booking: string; slot: string },
+  from: { booking: string; slot: string; patient: string },
 ): string {
-  const { booking, slot } = from;
+  const { booking, slot, patient } = from;
   const [recipient, locale, now] = [
     param('email', 'text'),
     param('locale', 'text'),
@@ -62,9 +63,10 @@ export function bookedEmailsSql(
   INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret)
   SELECT ${booking}.id, email.kind, email.recipient, email.locale, email.not_before,
          ${param('payload', 'jsonb')} || jsonb_build_object('reference', ${booking}.reference,
-           'startsAt', ${isoUtc(`${slot}."startsAt"`)}, 'endsAt', ${isoUtc(`${slot}."endsAt"`)}),
+           'startsAt', ${isoUtc(`${slot}."startsAt"`)}, 'endsAt', ${isoUtc(`${slot}."endsAt"`)},
+           'firstName', ${patient}.first_name, 'lastName', ${patient}.last_name),
          email.secret
-  FROM ${booking}, ${slot}, LATERAL (VALUES
+  FROM ${booking}, ${slot}, ${patient}, LATERAL (VALUES
     ('booking_confirmed', ${recipient}, ${locale}, ${now}, ${secret}),
     ('reminder', ${recipient}, ${locale}, ${slot}."startsAt" - ${param('reminderHours', 'float8')} * interval '1 hour', ${secret}),
     ('staff_new_booking', ${param('frontDesk', 'text')}, 'en', ${now}, NULL)
@@ -92,19 +94,15 @@ export class OutboxService {
 
   /**
    * What `bookedEmailsSql` needs to write a new booking's emails: the payload without the
-   * reference and the slot's times (the statement adds them), the manage token sealed, the
-   * reminder's lead time and the front desk's address (null: no notice).
+   * reference, the slot's times and the patient's names (the statement adds them), the manage
+   * token sealed, the reminder's lead time and the front desk's address (null: no notice).
    */
-  bookedEmailValues(
-    booking: Pick<BookingFacts, 'slotId' | 'firstName' | 'lastName'>,
-    token: string,
-  ): BookedEmailValues {
-    const payload: Omit<NotificationPayload, 'reference' | 'startsAt' | 'endsAt'> = {
-      slotId: booking.slotId,
-      firstName: booking.firstName,
-      lastName: booking.lastName,
-      sequence: 0,
-    };
+  bookedEmailValues(slotId: string, token: string): BookedEmailValues {
+    const payload: Omit<NotificationPayload, 'reference' | 'startsAt' | 'endsAt' | 'firstName' | 'lastName'> =
+      {
+        slotId,
+        sequence: 0,
+      };
     return {
       payload: JSON.stringify(payload),
       secret: this.box.seal(token),

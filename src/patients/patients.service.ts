@@ -5,9 +5,12 @@ import type { Locale } from '../common/locale';
 
 /**
  * Finds the patient with this email and date of birth, or creates them, in one statement (so
- * two bookings at once cannot make two patients); newer name, phone and language replace the
- * stored ones. Written only if `onlyIf` (the name of a row source of the enclosing statement,
- * never input) has a row. A step of the booking statement, which answers the patient's `id`.
+ * two bookings at once cannot make two patients). An existing record is never changed by a
+ * booking: whoever knows someone's email and date of birth could otherwise rewrite their name
+ * and phone (the booking keeps what was submitted; staff correct the record). The no-op update
+ * locks the row and answers it. Written only if `onlyIf` (the name of a row source of the
+ * enclosing statement, never input) has a row. A step of the booking statement, which answers
+ * the patient's `id` and the record's `first_name` and `last_name` (what the emails say).
  */
 export function upsertPatientSql(param: Param<keyof PatientDetails>, onlyIf: string): string {
   return `
@@ -15,10 +18,8 @@ export function upsertPatientSql(param: Param<keyof PatientDetails>, onlyIf: str
   SELECT ${param('firstName')}, ${param('lastName')}, ${param('email')}, ${param('phone')},
          ${param('dateOfBirth')}, ${param('locale')}
   FROM ${onlyIf}
-  ON CONFLICT (email, date_of_birth) DO UPDATE SET
-    first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-    phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
-  RETURNING id`;
+  ON CONFLICT (email, date_of_birth) DO UPDATE SET email = EXCLUDED.email
+  RETURNING id, first_name, last_name`;
 }
 
 export interface PatientDetails {

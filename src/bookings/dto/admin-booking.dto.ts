@@ -1,3 +1,4 @@
+import { SubmittedDetailsDto } from '../../patients/dto/patient.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto';
@@ -94,6 +95,14 @@ export class AdminBookingDto {
   @ApiProperty({ type: String, enum: ['patient', 'staff'], nullable: true }) cancelledBy:
     'patient' | 'staff' | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({
+    type: SubmittedDetailsDto,
+    nullable: true,
+    description:
+      'Set when the name or phone submitted with this booking differ from the patient’s record ' +
+      '(a booking never changes the record): check with the patient and correct the record',
+  })
+  submittedDetails: SubmittedDetailsDto | null;
 }
 
 export class AdminBookingPageDto {

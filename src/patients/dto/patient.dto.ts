@@ -32,6 +32,13 @@ export class PatientPageDto {
   @ApiProperty() offset: number;
 }
 
+/** The name and phone a booking was submitted with (a booking never changes the patient's record). */
+export class SubmittedDetailsDto {
+  @ApiProperty() firstName: string;
+  @ApiProperty() lastName: string;
+  @ApiProperty({ example: '+31612345678' }) phone: string;
+}
+
 export class PatientBookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() reference: string;
@@ -44,6 +51,8 @@ export class PatientBookingDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) cancelledAt: string | null;
   @ApiProperty({ type: String, nullable: true }) cancelReason: string | null;
   @ApiProperty({ type: String, nullable: true }) cancelledBy: string | null;
+  @ApiProperty({ type: SubmittedDetailsDto, nullable: true, description: 'As submitted with the booking' })
+  submittedDetails: SubmittedDetailsDto | null;
 }
 
 export class PatientDetailDto extends PatientRecordDto {
