@@ -6,7 +6,7 @@
  * POST /api/v1/bookings, GET /api/v1/slots and GET /api/v1/admin/bookings (first page).
  * Run: node -r ts-node/register bench/baseline.ts
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, types } from 'pg';
 
@@ -26,6 +26,7 @@ const pool = new Pool({
   idle_in_transaction_session_timeout: 60_000,
 });
 const REMINDER_HOURS = 24;
+const MAX_ACTIVE_BOOKINGS = 2;
 const MIN_NOTICE_MINUTES = 60;
 
 const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes`;
@@ -33,49 +34,80 @@ const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * The booking in one statement, as the app runs it: $1 slot, $2 earliest start, $3-$8 the
- * patient (first and last name, email, phone, date of birth, locale), $9 reference, $10 token
- * hash, $11 notes, $12 now, $13 sealed token, $14 email payload, $15 reminder hours, $16 front desk.
+ * The booking in one statement, as the app runs it: $1 now, $2 the patient identity's hash,
+ * $3 the new booking's id, $4 the most upcoming bookings per identity, $5 slot, $6 earliest
+ * start, $7-$12 the patient (first and last name, email, phone, date of birth, locale), $13
+ * reference, $14 token hash, $15 notes, $16 sealed token, $17 email payload, $18 reminder hours,
+ * $19 front desk.
  */
 const BOOK_SQL = `
-  WITH place AS (
+  WITH quota AS (
+  INSERT INTO booking_quota (identity, entries)
+  VALUES ($2, jsonb_build_array(jsonb_build_object('id', $3::uuid, 'at', $1::timestamptz)))
+  ON CONFLICT (identity) DO UPDATE SET
+    entries = (SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(booking_quota.entries) AS e
+               WHERE (EXISTS (SELECT 1 FROM booking b JOIN slot s ON s.id = b.slot_id
+                   WHERE b.id = (e->>'id')::uuid AND b.status = 'booked' AND s.starts_at > $1::timestamptz)
+           OR (NOT EXISTS (SELECT 1 FROM booking b WHERE b.id = (e->>'id')::uuid)
+               AND (e->>'at')::timestamptz > $1::timestamptz - interval '1 minute'))) || EXCLUDED.entries,
+    updated_at = now()
+  WHERE (SELECT count(*) FROM jsonb_array_elements(booking_quota.entries) AS e WHERE (EXISTS (SELECT 1 FROM booking b JOIN slot s ON s.id = b.slot_id
+                   WHERE b.id = (e->>'id')::uuid AND b.status = 'booked' AND s.starts_at > $1::timestamptz)
+           OR (NOT EXISTS (SELECT 1 FROM booking b WHERE b.id = (e->>'id')::uuid)
+               AND (e->>'at')::timestamptz > $1::timestamptz - interval '1 minute')))
+        < $4::int
+  RETURNING identity),
+  place AS (
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
-  WHERE id = $1 AND status = 'open' AND booked_count < capacity AND starts_at > $2
+  WHERE id = $5 AND status = 'open' AND booked_count < capacity AND starts_at > $6
+    AND EXISTS (SELECT FROM quota)
   RETURNING id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes),
   patient_row AS (
   INSERT INTO patient (first_name, last_name, email, phone, date_of_birth, locale)
-  SELECT $3, $4, $5, $6,
-         $7, $8
+  SELECT $7, $8, $9, $10,
+         $11, $12
   FROM place
-  ON CONFLICT (email, date_of_birth) DO UPDATE SET
-    first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-    phone = EXCLUDED.phone, locale = EXCLUDED.locale, updated_at = now()
-  RETURNING id),
+  ON CONFLICT (email, date_of_birth) DO UPDATE SET email = EXCLUDED.email
+  RETURNING id, first_name, last_name),
   new_booking AS (
-    INSERT INTO booking (reference, slot_id, patient_id, manage_token_hash, notes)
-    SELECT $9, place.id, patient_row.id, $10, $11
+    INSERT INTO booking (id, reference, slot_id, patient_id, manage_token_hash, notes, first_name, last_name, phone)
+    SELECT $3::uuid, $13, place.id, patient_row.id, $14, $15,
+           $7, $8, $10
     FROM place, patient_row
     RETURNING id, reference, created_at),
   emails AS (
   INSERT INTO notification (booking_id, kind, recipient, locale, not_before, payload, secret)
   SELECT new_booking.id, email.kind, email.recipient, email.locale, email.not_before,
-         $14::jsonb || jsonb_build_object('reference', new_booking.reference,
-           'startsAt', to_char(place."startsAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endsAt', to_char(place."endsAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+         $17::jsonb || jsonb_build_object('reference', new_booking.reference,
+           'startsAt', to_char(place."startsAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'endsAt', to_char(place."endsAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+           'firstName', patient_row.first_name, 'lastName', patient_row.last_name),
          email.secret
-  FROM new_booking, place, LATERAL (VALUES
-    ('booking_confirmed', $5::text, $8::text, $12::timestamptz, $13::text),
-    ('reminder', $5::text, $8::text, place."startsAt" - $15::float8 * interval '1 hour', $13::text),
-    ('staff_new_booking', $16::text, 'en', $12::timestamptz, NULL)
+  FROM new_booking, place, patient_row, LATERAL (VALUES
+    ('booking_confirmed', $9::text, $12::text, $1::timestamptz, $16::text),
+    ('reminder', $9::text, $12::text, place."startsAt" - $18::float8 * interval '1 hour', $16::text),
+    ('staff_new_booking', $19::text, 'en', $1::timestamptz, NULL)
   ) AS email (kind, recipient, locale, not_before, secret)
-  WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > $12::timestamptz))
-  SELECT new_booking.id, new_booking.created_at AS "createdAt", place."startsAt", place."endsAt"
+  WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > $1::timestamptz))
+  SELECT new_booking.id, new_booking.created_at AS "createdAt", place."startsAt", place."endsAt",
+         EXISTS (SELECT FROM quota) AS "withinLimit"
   FROM (SELECT) AS answer LEFT JOIN new_booking ON true LEFT JOIN place ON true`;
+
+/** Gives back a refused attempt's quota entry: $1 identity, $2 booking id (as the app does). */
+const RELEASE_QUOTA_SQL = `
+  WITH gone AS (
+    DELETE FROM booking_quota
+    WHERE identity = $1 AND NOT EXISTS (SELECT FROM jsonb_array_elements(entries) AS e WHERE e->>'id' <> $2)
+    RETURNING identity)
+  UPDATE booking_quota SET entries = (SELECT coalesce(jsonb_agg(e), '[]'::jsonb)
+                                      FROM jsonb_array_elements(entries) AS e WHERE e->>'id' <> $2)
+  WHERE identity = $1 AND NOT EXISTS (SELECT FROM gone)`;
 
 interface BookRow {
   id: string | null;
   createdAt: Date | null;
   startsAt: Date | null;
   endsAt: Date | null;
+  withinLimit: boolean;
 }
 
 const AVAILABLE_SLOTS_SQL = `
@@ -161,13 +193,10 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     dateOfBirth: patient.dateOfBirth,
     locale: 'en' as const,
   };
+  const identity = createHash('sha256').update(`${details.email}\n${details.dateOfBirth}`).digest('hex');
+  const bookingId = randomUUID();
   const emails = {
-    payload: JSON.stringify({
-      slotId,
-      firstName: patient.firstName,
-      lastName: patient.lastName,
-      sequence: 0,
-    }),
+    payload: JSON.stringify({ slotId, sequence: 0 }),
     secret: token,
     reminderHours: REMINDER_HOURS,
     frontDesk: null,
@@ -178,6 +207,10 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     reference = newReference();
     try {
       const parameters = [
+        now,
+        identity,
+        bookingId,
+        MAX_ACTIVE_BOOKINGS,
         slotId,
         earliest,
         details.firstName,
@@ -189,7 +222,6 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
         reference,
         hash,
         null,
-        now,
         emails.secret,
         emails.payload,
         emails.reminderHours,
@@ -202,7 +234,9 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
       throw error;
     }
   }
+  if (!booked.withinLimit) return refuse(res, slotId);
   if (booked.id === null) {
+    await pool.query(RELEASE_QUOTA_SQL, [identity, bookingId]);
     await pool.query(FIND_SLOT_SQL, [slotId]);
     return refuse(res, slotId);
   }

@@ -13,6 +13,7 @@ const OWNER: Record<string, string> = {
   slot: 'slots',
   booking: 'bookings',
   idempotency_key: 'bookings',
+  booking_quota: 'bookings',
   patient: 'patients',
   notification: 'notifications',
   staff: 'staff',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { BOOK } from '../src/bookings/book.statement';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
@@ -29,7 +29,8 @@ describe('booking a B12 assessment', () => {
       `SELECT (SELECT count(*)::int FROM booking) AS bookings, (SELECT count(*)::int FROM patient) AS patients,
               (SELECT coalesce(sum(booked_count), 0)::int FROM slot) AS places,
               (SELECT count(*)::int FROM idempotency_key) AS keys,
-              (SELECT count(*)::int FROM notification) AS emails`,
+              (SELECT count(*)::int FROM notification) AS emails,
+              (SELECT count(*)::int FROM booking_quota) AS quotas`,
     );
     return row;
   };
@@ -50,6 +51,9 @@ describe('booking a B12 assessment', () => {
         phone: '+31612345678',
         dateOfBirth: '1970-03-04',
         locale: 'en',
+        bookingId: randomUUID(),
+        identity: createHash('sha256').update(email).digest('hex'),
+        maxActive: 2,
         reference,
         slotId,
         tokenHash: 'a'.repeat(64),
@@ -130,6 +134,7 @@ describe('booking a B12 assessment', () => {
         createdAt: expect.any(Date),
         startsAt: slot.startsAt,
         endsAt: slot.endsAt,
+        withinLimit: true,
       });
       expect(await counts(slot.id)).toEqual({ bookedCount: 2, booked: 2 });
       const emails = await t.dataSource.query(
@@ -224,6 +229,62 @@ describe('booking a B12 assessment', () => {
         [intruder.json.id],
       );
       expect(email.payload).toMatchObject({ firstName: 'Vera', lastName: 'Smit' });
+    });
+
+    describe('fair use: MAX_ACTIVE_BOOKINGS_PER_PATIENT (2) upcoming bookings per person online', () => {
+      const person = (n: number, email: string) => ({
+        email,
+        dateOfBirth: `1970-01-${String(n).padStart(2, '0')}`,
+      });
+
+      it('refuses a third upcoming booking, counting +tag and dotted Gmail aliases as one, until one is cancelled', async () => {
+        const slots = await Promise.all([1, 2, 3, 4].map(() => newSlot(t.dataSource)));
+        const first = await book(bookingBody(slots[0].id, person(11, 'f.a.i.r+one@gmail.com')));
+        expect(first.status).toBe(201);
+        expect((await book(bookingBody(slots[1].id, person(11, 'fair+two@gmail.com')))).status).toBe(201);
+        const third = await book(bookingBody(slots[2].id, person(11, 'Fair@GoogleMail.com')));
+        expect(expectProblem(third, 409).type).toMatch(/booking-limit$/);
+        expect(await counts(slots[2].id)).toEqual({ bookedCount: 0, booked: 0 });
+        // Another person (another date of birth) is not limited by hers.
+        expect((await book(bookingBody(slots[3].id, person(12, 'fair@gmail.com')))).status).toBe(201);
+        // Once she cancels one, she may book again.
+        const cancel = await t.http.post(
+          `/api/v1/bookings/${first.json.reference}/cancel`,
+          {},
+          {
+            headers: { 'x-booking-token': first.json.manageToken },
+          },
+        );
+        expect(cancel.status).toBe(200);
+        expect((await book(bookingBody(slots[2].id, person(11, 'fair+three@gmail.com')))).status).toBe(201);
+      });
+
+      it('lets exactly two of ten bookings at the same moment through for one person', async () => {
+        const slots = await Promise.all(Array.from({ length: 10 }, () => newSlot(t.dataSource)));
+        const responses = await Promise.all(
+          slots.map((slot, i) => book(bookingBody(slot.id, person(13, `rush+${i}@example.nl`)))),
+        );
+        const statuses = responses.map((r) => r.status).sort();
+        expect(statuses).toEqual([201, 201, ...Array(8).fill(409)]);
+        const [{ n }] = await t.dataSource.query(
+          `SELECT coalesce(sum(booked_count), 0)::int AS n FROM slot WHERE id = ANY($1)`,
+          [slots.map((s) => s.id)],
+        );
+        expect(n).toBe(2);
+      });
+
+      it('does not count an attempt that found no place', async () => {
+        const [open, full, other] = [
+          await newSlot(t.dataSource),
+          await newSlot(t.dataSource, { capacity: 1, bookedCount: 1 }),
+          await newSlot(t.dataSource),
+        ];
+        expect((await book(bookingBody(open.id, person(14, 'unlucky@example.nl')))).status).toBe(201);
+        expect(
+          expectProblem(await book(bookingBody(full.id, person(14, 'unlucky@example.nl'))), 409).type,
+        ).toMatch(/slot-full$/);
+        expect((await book(bookingBody(other.id, person(14, 'unlucky@example.nl')))).status).toBe(201);
+      });
     });
 
     it('does not duplicate a patient who books twice at the same moment', async () => {

@@ -18,7 +18,9 @@ import {
   bookingByReference,
   bookingsOfPatient,
   type BookingState,
+  patientIdentity,
 } from './booking.queries';
+import { bookingIdentity, FORGET_QUOTA_SQL } from './booking-quota';
 import { IdempotencyService } from './idempotency.service';
 
 /** A booking as a patient names it (reference and manage token) or as staff do (id). */
@@ -184,11 +186,16 @@ export class BookingLifecycle {
   /**
    * Erasure (GDPR art. 17) of a patient, in one transaction: their future bookings are
    * cancelled (places freed, nobody emailed), notes and reasons on all their bookings removed,
-   * their emails redacted, stored idempotent answers forgotten, then the patient's details.
+   * their emails redacted, stored idempotent answers and their booking quota forgotten, then the
+   * patient's details.
    * Statuses stay, for statistics. Answers false when there was nothing to erase.
    */
   async erasePatient(patientId: string, actor: Actor, now = new Date()): Promise<boolean> {
     return this.change(async (manager) => {
+      // The identity's quota row first: a booking of the same identity locks it before its slot.
+      const identity = await patientIdentity(manager, patientId);
+      if (identity)
+        await manager.query(FORGET_QUOTA_SQL, [bookingIdentity(identity.email, identity.dateOfBirth)]);
       const bookings = await bookingsOfPatient(manager, patientId);
       const future = bookings.filter((b) => b.status === 'booked' && b.startsAt > now);
       await this.slots.lockInOrder(manager, [...new Set(future.map((b) => b.slotId))]);

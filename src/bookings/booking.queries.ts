@@ -95,3 +95,15 @@ export function toBookingDto(
     createdAt: booking.createdAt.toISOString(),
   };
 }
+
+/** The email and date of birth of a patient not yet erased (whose booking identity erasure forgets). */
+export async function patientIdentity(
+  db: Queryable,
+  patientId: string,
+): Promise<{ email: string; dateOfBirth: string } | undefined> {
+  const [row] = await db.query<{ email: string; dateOfBirth: string }[]>(
+    `SELECT email, date_of_birth AS "dateOfBirth" FROM patient WHERE id = $1 AND erased_at IS NULL`,
+    [patientId],
+  );
+  return row;
+}

@@ -1,13 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { violatedConstraint } from '../common/database-errors';
+import { ConflictError } from '../common/domain-error';
 import { localeFromAcceptLanguage } from '../common/locale';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { OutboxService } from '../notifications/outbox.service';
 import type { PatientDetails } from '../patients/patients.service';
 import { SlotsService } from '../slots/slots.service';
 import { BOOK, type BookRow } from './book.statement';
 import { newManageToken, newReference } from './booking-codes';
+import { bookingIdentity, RELEASE_QUOTA_SQL } from './booking-quota';
 import { bookingForToken } from './booking-lifecycle';
 import { toBookingDto } from './booking.queries';
 import { normalisePhone } from '../common/phone';
@@ -18,7 +22,10 @@ import { RefusalHints } from './refusal-hints';
 
 /** No place could be taken (a transaction it is thrown in rolls back). */
 class NoPlace extends Error {
-  constructor(readonly slotId: string) {
+  constructor(
+    readonly slotId: string,
+    readonly quota: { identity: string; bookingId: string },
+  ) {
     super('no place');
   }
 }
@@ -38,6 +45,7 @@ export class BookingsService {
     private readonly slots: SlotsService,
     private readonly idempotency: IdempotencyService,
     private readonly outbox: OutboxService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -79,9 +87,11 @@ export class BookingsService {
       return { statusCode: 201, body };
     } catch (error) {
       if (key) await this.idempotency.release(key);
-      if (error instanceof NoPlace)
-        throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
-      throw error;
+      if (!(error instanceof NoPlace)) throw error;
+      // The quota's entry for this attempt is given back, so that a refused attempt does not
+      // count against the patient's limit (inside a transaction it was rolled back already).
+      await this.dataSource.query(RELEASE_QUOTA_SQL, [error.quota.identity, error.quota.bookingId]);
+      throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
     }
   }
 
@@ -104,11 +114,15 @@ export class BookingsService {
     const { token, hash } = newManageToken();
     const emails = this.outbox.bookedEmailValues(dto.slotId, token);
     const earliest = this.slots.earliestBookableStart(now);
+    const quota = { identity: bookingIdentity(details.email, details.dateOfBirth), bookingId: randomUUID() };
+    const maxActive = this.config.maxActiveBookingsPerPatient;
     for (let attempt = 1; ; attempt++) {
       const reference = newReference();
       const parameters = BOOK.values({
         ...details,
         ...emails,
+        ...quota,
+        maxActive,
         reference,
         slotId: dto.slotId,
         tokenHash: hash,
@@ -118,7 +132,13 @@ export class BookingsService {
       });
       const book = async (db: EntityManager): Promise<BookingCreatedDto> => {
         const [row] = await db.query<BookRow[]>(BOOK.text, parameters);
-        if (row.id === null) throw new NoPlace(dto.slotId);
+        if (!row.withinLimit) {
+          throw new ConflictError(
+            'booking-limit',
+            `You already have ${maxActive} upcoming booking${maxActive === 1 ? '' : 's'}. Please cancel one first, or call the clinic.`,
+          );
+        }
+        if (row.id === null) throw new NoPlace(dto.slotId, quota);
         const created: BookingCreatedDto = {
           ...toBookingDto({
             id: row.id,

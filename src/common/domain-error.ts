@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   'slot-not-started': { status: 409, title: 'Appointment not started yet' },
   'capacity-below-bookings': { status: 409, title: 'Capacity below bookings' },
   'already-booked': { status: 409, title: 'Already booked' },
+  'booking-limit': { status: 409, title: 'Booking limit reached' },
   'same-slot': { status: 409, title: 'Already in this slot' },
   'booking-not-active': { status: 409, title: 'Booking no longer active' },
   'booking-cancelled': { status: 409, title: 'Booking cancelled' },

@@ -66,6 +66,7 @@ export const CONFIG_FIELDS = z.object({
   JOBS_FIRST_RUN_DELAY_MS: int(0, 24 * 3600 * 1000).default(10_000),
   EXPORT_IDLE_TIMEOUT_MS: int(100, 3600 * 1000).default(30_000),
   EXPORT_MAX_CONCURRENT: int(1, 100).default(2),
+  MAX_ACTIVE_BOOKINGS_PER_PATIENT: int(1, 1000).default(2),
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
@@ -173,6 +174,9 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
   },
   JOBS_FIRST_RUN_DELAY_MS: { text: 'how soon after start each periodic job first runs' },
   EXPORT_IDLE_TIMEOUT_MS: { text: 'a CSV export whose client takes nothing for this long is dropped' },
+  MAX_ACTIVE_BOOKINGS_PER_PATIENT: {
+    text: 'upcoming bookings one patient (an email address with its +tag and dotted aliases, and a date of birth) may hold online',
+  },
   EXPORT_MAX_CONCURRENT: {
     text: 'CSV exports streaming at once from one instance (each holds a database connection); more are refused with 429',
   },
@@ -238,6 +242,8 @@ export interface AppConfig {
   exportIdleTimeoutMs: number;
   /** CSV exports streaming at once from one instance (each holds a database connection). */
   exportMaxConcurrent: number;
+  /** Upcoming bookings one patient identity (email aliases folded) may hold online. */
+  maxActiveBookingsPerPatient: number;
   /** Slow clients: time to send the headers, and the whole request. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
@@ -297,6 +303,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     jobsFirstRunDelayMs: env.JOBS_FIRST_RUN_DELAY_MS,
     exportIdleTimeoutMs: env.EXPORT_IDLE_TIMEOUT_MS,
     exportMaxConcurrent: env.EXPORT_MAX_CONCURRENT,
+    maxActiveBookingsPerPatient: env.MAX_ACTIVE_BOOKINGS_PER_PATIENT,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,

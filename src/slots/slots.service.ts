@@ -50,13 +50,15 @@ export const AVAILABLE_SLOTS_SQL = `
 /**
  * Takes one place in a slot if it is open, not full and starts after `earliest`, answering the
  * slot as SlotRow: one conditional update, so PostgreSQL decides (concurrent takers queue on the
- * row and each sees the count the previous one left). Also the first step of the booking
- * statement, which reads its answer ("startsAt", "endsAt").
+ * row and each sees the count the previous one left). Also a step of the booking statement,
+ * which reads its answer ("startsAt", "endsAt"); `onlyIf` (a row source of that statement,
+ * never input) must then have a row.
  */
-export function takePlaceSql(param: Param<'slotId' | 'earliest'>): string {
+export function takePlaceSql(param: Param<'slotId' | 'earliest'>, onlyIf?: string): string {
   return `
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
   WHERE id = ${param('slotId')} AND status = 'open' AND booked_count < capacity AND starts_at > ${param('earliest')}
+    ${onlyIf ? `AND EXISTS (SELECT FROM ${onlyIf})` : ''}
   RETURNING ${SLOT_COLUMNS}`;
 }
 
