@@ -90,6 +90,28 @@ describe('scheduled jobs', () => {
     }
   });
 
+  it('forgets the booking quotas of people with no upcoming booking, untouched for a day', async () => {
+    const slot = await newSlot(a.dataSource, { capacity: 2 });
+    const booked = await a.http.post('/api/v1/bookings', bookingBody(slot.id));
+    expect(booked.status).toBe(201);
+    await a.dataSource.query(
+      `INSERT INTO booking_quota (identity, entries, updated_at) VALUES
+         ($1, $2::jsonb, now() - interval '2 days'), ($3, '[]', now() - interval '2 days'), ($4, '[]', now())`,
+      [
+        'a'.repeat(64),
+        JSON.stringify([{ id: booked.json.id, at: new Date().toISOString() }]),
+        'b'.repeat(64),
+        'c'.repeat(64),
+      ],
+    );
+    expect(await a.app.get(JobRunner).runExclusive('quota-prune')).toBe(true);
+    const left = await a.dataSource.query(
+      `SELECT identity FROM booking_quota WHERE identity IN ($1, $2, $3) ORDER BY identity`,
+      ['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)],
+    );
+    expect(left.map((r: { identity: string }) => r.identity[0])).toEqual(['a', 'c']);
+  });
+
   it('runs each job once soon after start, without being asked', async () => {
     const emails = await duePatients(1, 'at-start');
     await a.dataSource.query(

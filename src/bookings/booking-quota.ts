@@ -81,3 +81,16 @@ export const RELEASE_QUOTA_SQL = `
 
 /** Erasure: forgets an identity ($1). */
 export const FORGET_QUOTA_SQL = `DELETE FROM booking_quota WHERE identity = $1`;
+
+/**
+ * Forgets the quota rows of people with no upcoming booking left, untouched for a day (a job).
+ * `updated_at` is re-checked on the row's latest version, so a row a booking has just claimed
+ * stays.
+ */
+export const PRUNE_QUOTAS_SQL = `
+  DELETE FROM booking_quota q
+  WHERE q.updated_at < now() - interval '1 day'
+    AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(q.entries) AS e
+                    JOIN booking b ON b.id = (e->>'id')::uuid JOIN slot s ON s.id = b.slot_id
+                    WHERE b.status = 'booked' AND s.starts_at > now())
+  RETURNING q.identity`;

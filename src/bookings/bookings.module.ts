@@ -27,6 +27,6 @@ import { IdempotencyService } from './idempotency.service';
     AdminPatientErasureController,
   ],
   providers: [BookingsService, BookingLifecycle, BookingListingQueries, IdempotencyService],
-  exports: [BookingLifecycle, IdempotencyService],
+  exports: [BookingsService, BookingLifecycle, IdempotencyService],
 })
 export class BookingsModule {}

@@ -5,13 +5,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { violatedConstraint } from '../common/database-errors';
 import { ConflictError } from '../common/domain-error';
 import { localeFromAcceptLanguage } from '../common/locale';
+import { updateReturning } from '../common/sql';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { OutboxService } from '../notifications/outbox.service';
 import type { PatientDetails } from '../patients/patients.service';
 import { SlotsService } from '../slots/slots.service';
 import { BOOK, type BookRow } from './book.statement';
 import { newManageToken, newReference } from './booking-codes';
-import { bookingIdentity, RELEASE_QUOTA_SQL } from './booking-quota';
+import { bookingIdentity, PRUNE_QUOTAS_SQL, RELEASE_QUOTA_SQL } from './booking-quota';
 import { bookingForToken } from './booking-lifecycle';
 import { toBookingDto } from './booking.queries';
 import { normalisePhone } from '../common/phone';
@@ -93,6 +94,11 @@ export class BookingsService {
       await this.dataSource.query(RELEASE_QUOTA_SQL, [error.quota.identity, error.quota.bookingId]);
       throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
     }
+  }
+
+  /** Forgets the booking quotas of people with no upcoming booking (a scheduled job). */
+  async pruneQuotas(): Promise<number> {
+    return (await updateReturning(this.dataSource, PRUNE_QUOTAS_SQL, [])).length;
   }
 
   /** The patient's booking, by reference and manage token. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { BookingLifecycle } from '../bookings/booking-lifecycle';
 import { BookingsModule } from '../bookings/bookings.module';
+import { BookingsService } from '../bookings/bookings.service';
 import { IdempotencyService } from '../bookings/idempotency.service';
 import { PatientRecordQueries } from '../patients/patient.queries';
 import { PatientsModule } from '../patients/patients.module';
@@ -20,11 +21,12 @@ const HOUR = 3600_000;
     JobRunner,
     {
       provide: JOBS,
-      inject: [PatientRecordQueries, BookingLifecycle, IdempotencyService],
+      inject: [PatientRecordQueries, BookingLifecycle, IdempotencyService, BookingsService],
       useFactory: (
         patients: PatientRecordQueries,
         lifecycle: BookingLifecycle,
         idempotency: IdempotencyService,
+        bookings: BookingsService,
       ): Job[] => [
         // Personal data past the retention period (GDPR storage limitation).
         { name: 'retention', everyMs: 24 * HOUR, run: () => applyRetention(patients, lifecycle) },
@@ -33,6 +35,12 @@ const HOUR = 3600_000;
           name: 'idempotency-purge',
           everyMs: HOUR,
           run: async () => ({ purged: await idempotency.purgeExpired() }),
+        },
+        // Booking quotas of people with no upcoming booking left.
+        {
+          name: 'quota-prune',
+          everyMs: 24 * HOUR,
+          run: async () => ({ pruned: await bookings.pruneQuotas() }),
         },
       ],
     },
