@@ -45,17 +45,8 @@ const BOOK_SQL = `
   INSERT INTO booking_quota (identity, entries)
   VALUES ($2, jsonb_build_array(jsonb_build_object('id', $3::uuid, 'at', $1::timestamptz)))
   ON CONFLICT (identity) DO UPDATE SET
-    entries = (SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(booking_quota.entries) AS e
-               WHERE (EXISTS (SELECT 1 FROM booking b JOIN slot s ON s.id = b.slot_id
-                   WHERE b.id = (e->>'id')::uuid AND b.status = 'booked' AND s.starts_at > $1::timestamptz)
-           OR (NOT EXISTS (SELECT 1 FROM booking b WHERE b.id = (e->>'id')::uuid)
-               AND (e->>'at')::timestamptz > $1::timestamptz - interval '1 minute'))) || EXCLUDED.entries,
-    updated_at = now()
-  WHERE (SELECT count(*) FROM jsonb_array_elements(booking_quota.entries) AS e WHERE (EXISTS (SELECT 1 FROM booking b JOIN slot s ON s.id = b.slot_id
-                   WHERE b.id = (e->>'id')::uuid AND b.status = 'booked' AND s.starts_at > $1::timestamptz)
-           OR (NOT EXISTS (SELECT 1 FROM booking b WHERE b.id = (e->>'id')::uuid)
-               AND (e->>'at')::timestamptz > $1::timestamptz - interval '1 minute')))
-        < $4::int
+    entries = booking_quota_live(booking_quota.entries, $1::timestamptz) || EXCLUDED.entries, updated_at = now()
+  WHERE jsonb_array_length(booking_quota_live(booking_quota.entries, $1::timestamptz)) < $4::int
   RETURNING identity),
   place AS (
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()

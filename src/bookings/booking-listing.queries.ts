@@ -171,7 +171,7 @@ export class BookingListingQueries {
       throw error;
     }
     // A client that stops reading is dropped once it has taken nothing for the idle timeout.
-    const idle = setTimeout(() => csv.destroy(), this.config.exportIdleTimeoutMs);
+    const idle = setTimeout(() => csv.destroy(), this.config.exportIdleTimeoutMs).unref();
     const csv = Readable.from(whileRead(csvLines(rows as AsyncIterable<ListRow>), () => idle.refresh()));
     csv.once('close', () => {
       clearTimeout(idle);

@@ -33,16 +33,13 @@ export function bookingIdentity(email: string, dateOfBirth: string): string {
 }
 
 /**
- * Whether a quota entry (`e`, an element of booking_quota.entries) still counts: its booking is
- * booked and ahead, or it is not visible to this statement yet (a booking of the same identity
- * that committed meanwhile) and was taken within the last minute. `now` is SQL written here.
+ * The entries of a quota that still count at a moment: booking_quota_live(entries, at), a
+ * PL/pgSQL function of the migration BookingQuota. An entry counts while its booking is booked
+ * and ahead, or, not yet visible to the statement (a booking of the same identity that committed
+ * meanwhile), for a minute after it was taken. A function so that its queries are planned once
+ * per connection, not on every booking. `entries` and `at` are SQL written here.
  */
-function counts(now: string): string {
-  return `(EXISTS (SELECT 1 FROM booking b JOIN slot s ON s.id = b.slot_id
-                   WHERE b.id = (e->>'id')::uuid AND b.status = 'booked' AND s.starts_at > ${now})
-           OR (NOT EXISTS (SELECT 1 FROM booking b WHERE b.id = (e->>'id')::uuid)
-               AND (e->>'at')::timestamptz > ${now} - interval '1 minute'))`;
-}
+const live = (entries: string, at: string) => `booking_quota_live(${entries}, ${at})`;
 
 /**
  * A step of the booking statement, before the place is taken: claims one of the identity's
@@ -58,11 +55,8 @@ export function claimQuotaSql(param: Param<'identity' | 'bookingId' | 'now' | 'm
   INSERT INTO booking_quota (identity, entries)
   VALUES (${param('identity')}, jsonb_build_array(jsonb_build_object('id', ${param('bookingId', 'uuid')}, 'at', ${now})))
   ON CONFLICT (identity) DO UPDATE SET
-    entries = (SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(booking_quota.entries) AS e
-               WHERE ${counts(now)}) || EXCLUDED.entries,
-    updated_at = now()
-  WHERE (SELECT count(*) FROM jsonb_array_elements(booking_quota.entries) AS e WHERE ${counts(now)})
-        < ${param('maxActive', 'int')}
+    entries = ${live('booking_quota.entries', now)} || EXCLUDED.entries, updated_at = now()
+  WHERE jsonb_array_length(${live('booking_quota.entries', now)}) < ${param('maxActive', 'int')}
   RETURNING identity`;
 }
 
@@ -89,8 +83,5 @@ export const FORGET_QUOTA_SQL = `DELETE FROM booking_quota WHERE identity = $1`;
  */
 export const PRUNE_QUOTAS_SQL = `
   DELETE FROM booking_quota q
-  WHERE q.updated_at < now() - interval '1 day'
-    AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(q.entries) AS e
-                    JOIN booking b ON b.id = (e->>'id')::uuid JOIN slot s ON s.id = b.slot_id
-                    WHERE b.status = 'booked' AND s.starts_at > now())
+  WHERE q.updated_at < now() - interval '1 day' AND jsonb_array_length(${live('q.entries', 'now()')}) = 0
   RETURNING q.identity`;
