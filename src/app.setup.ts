@@ -20,8 +20,14 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): NestFa
   app.useLogger(new PinoNestLogger(logger));
   logRequests(app.getHttpAdapter().getInstance(), logger);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
-  // Nest's own security headers: helmet's set and defaults, on every answer (errors included).
-  app.useSecurityHeaders();
+  // Nest's own security headers: helmet's set and defaults, on every answer (errors included),
+  // but HSTS and upgrade-insecure-requests only when the service is reached over HTTPS: over
+  // plain HTTP (a first try on the LAN) they would send browsers to an https:// that is not there.
+  const https = config.publicBaseUrl.startsWith('https://');
+  app.useSecurityHeaders({
+    strictTransportSecurity: https,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? true : null } },
+  });
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     exposedHeaders: ['x-request-id', 'retry-after'],

@@ -1,3 +1,4 @@
+import { startTestApp } from './support/app';
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -176,5 +177,22 @@ describe('errors are problem+json', () => {
     const plain = await http.get('/health');
     expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
     expect(plain.headers.get('x-powered-by')).toBeNull();
+    // Served over plain HTTP (PUBLIC_BASE_URL http://…): no HSTS, no upgrade to https.
+    expect(plain.headers.get('strict-transport-security')).toBeNull();
+    expect(plain.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(plain.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+});
+
+describe('security headers behind HTTPS', () => {
+  it('sends HSTS and upgrade-insecure-requests when PUBLIC_BASE_URL is https', async () => {
+    const t = await startTestApp({ PUBLIC_BASE_URL: 'https://book.clinic.example' });
+    try {
+      const response = await t.http.get('/health');
+      expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(response.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -94,6 +94,14 @@ describe('loadConfig', () => {
     ],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, 'DATABASE_URL is required in production'],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }, 'JWT_SECRET is required in production'],
+    [
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/x',
+        JWT_SECRET: 'change-me-to-a-long-random-secret-of-32-chars-or-more',
+      },
+      'JWT_SECRET is a published example',
+    ],
   ])('refuses %j in one line naming the variable', (env, expected) => {
     const message = problemsOf(env as Record<string, string>);
     expect(message).toContain(expected);

@@ -37,6 +37,9 @@ const url = (protocols: string[]) =>
 
 const email = z.email('must be an email address');
 
+/** Secrets that have appeared in this repository (examples, old defaults): never for production. */
+const PUBLISHED_SECRETS = new Set(['change-me-to-a-long-random-secret-of-32-chars-or-more']);
+
 /** Every variable, with its rule and default. */
 export const CONFIG_FIELDS = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -120,6 +123,13 @@ const schema = CONFIG_FIELDS.superRefine((env, ctx) => {
     }
     if (!env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+    } else if (PUBLISHED_SECRETS.has(env.JWT_SECRET) || /change.?me/i.test(env.JWT_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message:
+          'is a published example: anyone could sign staff tokens with it; use a random secret (openssl rand -base64 48)',
+      });
     }
   }
 });
