@@ -101,8 +101,11 @@ interface BookRow {
   withinLimit: boolean;
 }
 
+const local = (column: string) => `to_char(${column} AT TIME ZONE $7::text, 'YYYY-MM-DD"T"HH24:MI:SS')`;
 const AVAILABLE_SLOTS_SQL = `
-  SELECT id, ${iso('starts_at')} AS "startsAt", ${iso('ends_at')} AS "endsAt", capacity - booked_count AS remaining
+  SELECT id, ${iso('starts_at')} AS "startsAt", ${iso('ends_at')} AS "endsAt",
+         ${local('starts_at')} AS "startsAtLocal", ${local('ends_at')} AS "endsAtLocal",
+         capacity - booked_count AS remaining
   FROM slot
   WHERE status = 'open' AND booked_count < capacity
     AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3
@@ -254,11 +257,13 @@ async function slots(url: URL, res: ServerResponse): Promise<void> {
     '1970-01-01T00:00:00Z',
     '00000000-0000-0000-0000-000000000000',
     limit + 1,
+    'Europe/Amsterdam',
   ]);
   const page = rows.slice(0, limit);
   send(res, 200, {
     data: page,
     nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+    timeZone: 'Europe/Amsterdam',
   });
 }
 

@@ -1,3 +1,4 @@
+import { wallClock } from '../src/common/time';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { daysFromNow, newSlot } from './support/factories';
 import { expectProblem } from './support/http';
@@ -29,6 +30,8 @@ describe('staff slot endpoints', () => {
         id: expect.any(String),
         startsAt: iso(startsAt),
         endsAt: iso(daysFromNow(10, 8 * 60 + 30)),
+        startsAtLocal: wallClock(startsAt, 'Europe/Amsterdam'),
+        endsAtLocal: wallClock(daysFromNow(10, 8 * 60 + 30), 'Europe/Amsterdam'),
         capacity: 2,
         bookedCount: 0,
         status: 'open',
@@ -138,9 +141,14 @@ describe('staff slot endpoints', () => {
     it('creates a rota in clinic time, then nothing the second time', async () => {
       const first = await post('/bulk', designRota);
       expect(first.status).toBe(201);
-      expect(first.json).toEqual({ created: 9 * 14, skipped: 0 });
+      expect(first.json).toEqual({ created: 9 * 14, skipped: 0, skippedPast: 0, skippedOverlapping: 0 });
       const second = await post('/bulk', designRota);
-      expect(second.json).toEqual({ created: 0, skipped: 9 * 14 });
+      expect(second.json).toEqual({
+        created: 0,
+        skipped: 9 * 14,
+        skippedPast: 0,
+        skippedOverlapping: 9 * 14,
+      });
       // 2031-03-24 is winter time in Amsterdam (09:00 = 08:00Z); 2031-04-01 is summer time (07:00Z).
       const starts = await t.dataSource.query(
         `SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS s FROM slot
@@ -168,7 +176,24 @@ describe('staff slot endpoints', () => {
         to: '2031-07-07',
         excludeDates: [],
       });
-      expect(response.json).toEqual({ created: 12, skipped: 2 });
+      expect(response.json).toEqual({ created: 12, skipped: 2, skippedPast: 0, skippedOverlapping: 2 });
+    });
+
+    it('says how many slots were left out because they were past, and how many because they overlapped', async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const response = await post('/bulk', {
+        ...designRota,
+        from: '2026-01-05',
+        to: '2026-01-09',
+        excludeDates: [],
+      });
+      expect(today > '2026-01-09').toBe(true);
+      expect(response.json).toEqual({
+        created: 0,
+        skipped: 5 * 14,
+        skippedPast: 5 * 14,
+        skippedOverlapping: 0,
+      });
     });
 
     it('uses the given timezone instead of the clinic’s', async () => {
@@ -180,7 +205,7 @@ describe('staff slot endpoints', () => {
         breaks: [],
         timezone: 'America/New_York',
       });
-      expect(response.json).toEqual({ created: 1, skipped: 0 });
+      expect(response.json).toEqual({ created: 1, skipped: 0, skippedPast: 0, skippedOverlapping: 0 });
       const [row] = await t.dataSource.query(
         `SELECT starts_at FROM slot WHERE starts_at::date = '2031-08-04'`,
       );
@@ -232,12 +257,14 @@ describe('staff slot endpoints', () => {
       }
       const window = `from=${day}T00:00:00Z&to=${day}T23:59:00Z`;
       const all = await t.http.get(`/api/v1/admin/slots?${window}`, { token });
-      expect(all.json).toMatchObject({ total: 5, limit: 50, offset: 0 });
+      expect(all.json).toMatchObject({ total: 5, limit: 50, offset: 0, timeZone: 'Europe/Amsterdam' });
       expect(all.json.data.map((s: { status: string }) => s.status)).toEqual([...statuses]);
       expect(all.json.data[1]).toEqual({
         id: expect.any(String),
         startsAt: '2032-01-12T08:30:00.000Z',
         endsAt: '2032-01-12T09:00:00.000Z',
+        startsAtLocal: '2032-01-12T09:30:00',
+        endsAtLocal: '2032-01-12T10:00:00',
         capacity: 3,
         bookedCount: 1,
         status: 'closed',
@@ -255,6 +282,9 @@ describe('staff slot endpoints', () => {
         token,
       });
       expect(repeated.json.total).toBe(2);
+      // A plain date is the clinic's day, both ends included.
+      const byDate = await t.http.get(`/api/v1/admin/slots?from=${day}&to=${day}`, { token });
+      expect(byDate.json.total).toBe(5);
     });
 
     it.each([

@@ -204,7 +204,7 @@ describe('booking a B12 assessment', () => {
       expect(own.status).toBe(201);
       // Someone who knows her email and date of birth books in her name, with his own details.
       const intruder = await book(
-        bookingBody(theirs.id, { ...victim, firstName: 'Mallory', lastName: 'Evil', phone: '06 9999 8888' }),
+        bookingBody(theirs.id, { ...victim, firstName: 'Mallory', lastName: 'Evil', phone: '06 4321 8765' }),
       );
       expect(intruder.status).toBe(201);
       // Her booking still shows her, to her and to staff.
@@ -221,7 +221,7 @@ describe('booking a B12 assessment', () => {
       expect(second.submittedDetails).toEqual({
         firstName: 'Mallory',
         lastName: 'Evil',
-        phone: '+31699998888',
+        phone: '+31643218765',
       });
       // The emails to her address greet her by her record's name.
       const [email] = await t.dataSource.query(

@@ -87,7 +87,14 @@ describe('the front desk', () => {
         id: ids.mueller,
         reference: expect.stringMatching(/^B12-/),
         status: 'booked',
-        slot: { id: expect.any(String), startsAt: `${day}T08:00:00.000Z`, endsAt: `${day}T08:30:00.000Z` },
+        slot: {
+          id: expect.any(String),
+          startsAt: `${day}T08:00:00.000Z`,
+          endsAt: `${day}T08:30:00.000Z`,
+          // The clinic's wall clock (Europe/Amsterdam, winter time).
+          startsAtLocal: `${day}T09:00:00`,
+          endsAtLocal: `${day}T09:30:00`,
+        },
         patient: {
           id: expect.any(String),
           firstName: 'Jürgen',
@@ -137,6 +144,9 @@ describe('the front desk', () => {
     it('finds by reference, in any case', async () => {
       const [booking] = (await list(window())).json.data;
       expect(names(await list(`q=${booking.reference.toLowerCase()}`))).toEqual(['Müller']);
+      // As read out on the phone: without its prefix, or without the dash.
+      expect(names(await list(`q=${booking.reference.slice(4).toLowerCase()}`))).toEqual(['Müller']);
+      expect(names(await list(`q=${booking.reference.replace('-', '')}`))).toEqual(['Müller']);
     });
 
     it('sorts by slot start, creation or last name, either way, and paginates', async () => {

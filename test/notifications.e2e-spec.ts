@@ -65,8 +65,10 @@ describe('email: outbox and dispatcher', () => {
       `https://book.clinic.example/manage/${booking.reference}#token=${booking.manageToken}`,
     );
     expect(mail.html).toContain('methylmalonzuur');
+    // One .ics file (and the calendar part mail clients show as an invitation).
+    expect(mail.attachments.filter((a) => a.filename?.endsWith('.ics'))).toHaveLength(1);
     expect(inviteOf(mail)).toEqual({
-      contentType: expect.stringMatching(/^text\/calendar/),
+      contentType: expect.stringMatching(/^(application\/ics|text\/calendar)/),
       method: 'REQUEST',
       uid: `${booking.id}@clinic-booking`,
       sequence: 0,

@@ -1,4 +1,5 @@
 import { isoUtc } from '../src/common/sql';
+import { wallClock } from '../src/common/time';
 import { AVAILABLE_SLOTS_SQL } from '../src/slots/slots.service';
 import { startTestApp, TestApp } from './support/app';
 import { daysFromNow, newSlot } from './support/factories';
@@ -31,11 +32,26 @@ describe('GET /api/v1/slots (public availability)', () => {
           id: open.id,
           startsAt: open.startsAt.toISOString(),
           endsAt: open.endsAt.toISOString(),
+          startsAtLocal: wallClock(open.startsAt, 'Europe/Amsterdam'),
+          endsAtLocal: wallClock(open.endsAt, 'Europe/Amsterdam'),
           remaining: 2,
         },
       ],
       nextCursor: null,
+      timeZone: 'Europe/Amsterdam',
     });
+  });
+
+  it('takes plain dates for from and to: the clinic’s days, both included', async () => {
+    const open = await newSlot(t.dataSource, { capacity: 1, startsAt: daysFromNow(20, 9 * 60) });
+    const day = open.startsAt.toISOString().slice(0, 10);
+    const response = await t.http.get(`/api/v1/slots?from=${day}&to=${day}`);
+    expect(response.status).toBe(200);
+    expect(response.json.data.map((s: { id: string }) => s.id)).toContain(open.id);
+    const before = await t.http.get(
+      `/api/v1/slots?from=${day}&to=${day}`.replace(`to=${day}`, `to=${day}T00:00:00Z`),
+    );
+    expect(before.json.data.map((s: { id: string }) => s.id)).not.toContain(open.id);
   });
 
   it('hides slots that start within the minimum notice, and past ones', async () => {
@@ -158,6 +174,7 @@ describe('availability at scale', () => {
           '1970-01-01T00:00:00Z',
           '00000000-0000-0000-0000-000000000000',
           51,
+          'Europe/Amsterdam',
         ]),
       ];
       const text = JSON.stringify(plan);

@@ -8,6 +8,7 @@ import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
 import { StaffSlotDto } from '../slots/dto/slot.dto';
+import { SlotsService } from '../slots/slots.service';
 import { BookingLifecycle } from './booking-lifecycle';
 import { BookingListingQueries } from './booking-listing.queries';
 import {
@@ -77,7 +78,10 @@ class CancelledSlotDto extends StaffSlotDto {
 @Controller('admin/slots')
 @StaffOnly('admin', 'receptionist')
 export class AdminSlotCancellationController {
-  constructor(private readonly lifecycle: BookingLifecycle) {}
+  constructor(
+    private readonly lifecycle: BookingLifecycle,
+    private readonly slots: SlotsService,
+  ) {}
 
   @Post(':id/cancel')
   @HttpCode(200)
@@ -90,6 +94,6 @@ export class AdminSlotCancellationController {
     @CurrentActor() actor: Actor,
   ): Promise<CancelledSlotDto> {
     const { slot, cancelledBookings } = await this.lifecycle.cancelSlot(id, actor, dto.reason);
-    return { ...StaffSlotDto.from(slot), cancelledBookings };
+    return { ...this.slots.staffView(slot), cancelledBookings };
   }
 }

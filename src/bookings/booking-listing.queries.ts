@@ -4,12 +4,17 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { DomainError, NotFoundError } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { Page } from '../common/pagination.dto';
 import { fetchPage, isoUtc, Where } from '../common/sql';
-import { parseInstant } from '../common/time';
+import { parseBound, wallClock } from '../common/time';
 import { patientMatches } from '../patients/patient-search';
+import { REFERENCE_PATTERN } from './booking-codes';
 import { csvLine } from './csv';
-import type { AdminBookingDto, AdminBookingQueryDto, BookingSort } from './dto/admin-booking.dto';
+import type {
+  AdminBookingDto,
+  AdminBookingPageDto,
+  AdminBookingQueryDto,
+  BookingSort,
+} from './dto/admin-booking.dto';
 
 /** The listing's columns; times as ISO text (isoUtc), sent on as they are. */
 const COLUMNS = `
@@ -74,12 +79,18 @@ interface ListRow {
   submittedDetails: AdminBookingDto['submittedDetails'];
 }
 
-function toAdminBookingDto(row: ListRow): AdminBookingDto {
+function toAdminBookingDto(row: ListRow, zone: string): AdminBookingDto {
   return {
     id: row.id,
     reference: row.reference,
     status: row.status,
-    slot: { id: row.slotId, startsAt: row.startsAt, endsAt: row.endsAt },
+    slot: {
+      id: row.slotId,
+      startsAt: row.startsAt,
+      endsAt: row.endsAt,
+      startsAtLocal: wallClock(row.startsAt, zone),
+      endsAtLocal: wallClock(row.endsAt, zone),
+    },
     patient: {
       id: row.patientId,
       firstName: row.firstName,
@@ -122,15 +133,17 @@ export class BookingListingQueries {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async list(query: AdminBookingQueryDto): Promise<Page<AdminBookingDto>> {
+  async list(query: AdminBookingQueryDto): Promise<AdminBookingPageDto> {
     const where = await this.filters(query);
-    return fetchPage(
+    const zone = this.config.clinicTimezone;
+    const page = await fetchPage(
       this.dataSource,
       { select: `SELECT ${COLUMNS} ${FROM}`, countFrom: countFrom(where), orderBy: ORDER[query.sort] },
       where,
       query,
-      toAdminBookingDto,
+      (row: ListRow) => toAdminBookingDto(row, zone),
     );
+    return { ...page, timeZone: zone };
   }
 
   /**
@@ -184,20 +197,25 @@ export class BookingListingQueries {
   async get(id: string): Promise<AdminBookingDto> {
     const [row] = await this.dataSource.query<ListRow[]>(`SELECT ${COLUMNS} ${FROM} WHERE b.id = $1`, [id]);
     if (!row) throw new NotFoundError('There is no booking with this id.');
-    return toAdminBookingDto(row);
+    return toAdminBookingDto(row, this.config.clinicTimezone);
   }
 
   private async filters(query: AdminBookingQueryDto): Promise<Where> {
     const where = new Where();
-    if (query.from) where.add((p) => `s.starts_at >= ${p}`, parseInstant(query.from));
-    if (query.to) where.add((p) => `s.starts_at < ${p}`, parseInstant(query.to));
+    const zone = this.config.clinicTimezone;
+    if (query.from) where.add((p) => `s.starts_at >= ${p}`, parseBound(query.from, zone, 'from'));
+    if (query.to) where.add((p) => `s.starts_at < ${p}`, parseBound(query.to, zone, 'to'));
     if (query.status?.length) where.add((p) => `b.status = ANY(${p})`, query.status);
     if (query.slotId) where.add((p) => `b.slot_id = ${p}`, query.slotId);
     if (query.patientId) where.add((p) => `b.patient_id = ${p}`, query.patientId);
     const q = query.q?.trim();
     if (q) {
       const alternatives = await patientMatches(this.dataSource, where, q, 'p');
-      alternatives.push(`b.reference = ${where.param(q.toUpperCase())}`);
+      // A reference as written on paper or read out on the phone: with or without its prefix.
+      const reference = q.toUpperCase().replace(/^(B12-?)?/, 'B12-');
+      alternatives.push(
+        `b.reference = ${where.param(REFERENCE_PATTERN.test(reference) ? reference : q.toUpperCase())}`,
+      );
       where.add(`(${alternatives.join(' OR ')})`);
     }
     return where;

@@ -113,3 +113,12 @@ export function statement<T extends object>(
   });
   return { text, values: (input) => names.map((name) => input[name]) };
 }
+
+/**
+ * A timestamptz as the wall clock of time zone `zone` shows it, `2027-03-22T09:00:00` (as
+ * wallClock() writes it), formatted by PostgreSQL. `column` and `zone` are SQL written here
+ * (a parameter reference for the zone), never input.
+ */
+export function wallClockSql(column: string, zone: string): string {
+  return `to_char(${column} AT TIME ZONE ${zone}::text, 'YYYY-MM-DD"T"HH24:MI:SS')`;
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { parseInstant, parseLocalDate, parseLocalTime } from './time';
+import { parseBound, parseInstant, parseLocalDate, parseLocalTime, wallClock } from './time';
 
 const digits = (length: number, max: number) =>
   fc.integer({ min: 0, max }).map((n) => String(n).padStart(length, '0'));
@@ -129,5 +129,26 @@ describe('parseLocalTime', () => {
 
   it.each(['24:00', '23:60', '9:30', '09:30:00', ''])('refuses %j', (value) => {
     expect(parseLocalTime(value)).toBeUndefined();
+  });
+});
+
+describe('parseBound', () => {
+  it('reads a plain date as the clinic’s day: from its start, to the start of the next (included)', () => {
+    const zone = 'Europe/Amsterdam';
+    expect(parseBound('2027-03-22', zone, 'from')).toEqual(new Date('2027-03-21T23:00:00Z'));
+    expect(parseBound('2027-03-22', zone, 'to')).toEqual(new Date('2027-03-22T23:00:00Z'));
+    // The day the clocks go forward has 23 hours.
+    expect(parseBound('2027-03-28', zone, 'to')).toEqual(new Date('2027-03-28T22:00:00Z'));
+    expect(parseBound('2027-03-22T09:00:00Z', zone, 'to')).toEqual(new Date('2027-03-22T09:00:00Z'));
+    expect(parseBound('2027-02-30', zone, 'from')).toBeUndefined();
+  });
+});
+
+describe('wallClock', () => {
+  it('shows an instant as the wall clock in a zone, on both sides of a DST change', () => {
+    expect(wallClock(new Date('2027-03-22T08:00:00Z'), 'Europe/Amsterdam')).toBe('2027-03-22T09:00:00');
+    expect(wallClock('2027-07-06T08:00:00.000Z', 'Europe/Amsterdam')).toBe('2027-07-06T10:00:00');
+    expect(wallClock('2027-10-31T00:30:00.000Z', 'Europe/Amsterdam')).toBe('2027-10-31T02:30:00');
+    expect(wallClock('2027-10-31T01:30:00.000Z', 'Europe/Amsterdam')).toBe('2027-10-31T02:30:00');
   });
 });

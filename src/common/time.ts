@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 /**
  * `2027-03-22T09:00:00Z`, `2027-03-22T10:00+01:00`: an instant, its offset explicit (RFC 3339,
  * seconds optional, up to six fraction digits of which milliseconds are kept).
@@ -49,4 +50,41 @@ export function parseLocalTime(value: unknown, { allowEndOfDay = false } = {}): 
   if (allowEndOfDay && hours === 24 && minutes === 0) return 24 * 60;
   if (hours > 23 || minutes > 59) return undefined;
   return hours * 60 + minutes;
+}
+
+/**
+ * A bound of a time window, given as an instant or as a plain local date in `zone`: a date
+ * `from` is the start of that day there, a date `to` the start of the next (the day is
+ * included, as in a rota). Undefined when it is neither.
+ */
+export function parseBound(value: unknown, zone: string, side: 'from' | 'to'): Date | undefined {
+  const date = parseLocalDate(value);
+  if (!date) return parseInstant(value);
+  const start = DateTime.fromObject(date, { zone }).startOf('day');
+  return (side === 'to' ? start.plus({ days: 1 }) : start).toJSDate();
+}
+
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant as the clinic's wall clock shows it, `2027-03-22T09:00:00` (no offset: it goes
+ * with the zone's name), for people and pages that think in local time.
+ */
+export function wallClock(instant: Date | string, zone: string): string {
+  let format = wallClocks.get(zone);
+  if (!format) {
+    // sv-SE writes dates as YYYY-MM-DD and times as HH:mm:ss.
+    format = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    wallClocks.set(zone, format);
+  }
+  return format.format(typeof instant === 'string' ? new Date(instant) : instant).replace(' ', 'T');
 }

@@ -28,6 +28,15 @@ export const IsInstant = (options?: ValidationOptions) =>
     options,
   );
 
+/** An instant as IsInstant, or a plain local date `YYYY-MM-DD` (in the clinic's time zone). */
+export const IsInstantOrLocalDate = (options?: ValidationOptions) =>
+  check(
+    'isInstantOrLocalDate',
+    'must be a date as YYYY-MM-DD (the clinic’s day) or an ISO 8601 date-time with an offset, e.g. 2027-03-22T09:00:00Z',
+    (value) => parseInstant(value) !== undefined || parseLocalDate(value) !== undefined,
+    options,
+  );
+
 /** A real calendar date `YYYY-MM-DD`. */
 export const IsLocalDate = (options?: ValidationOptions) =>
   check(

@@ -166,16 +166,15 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         // Stable per notification: a resend after a crash between sending and recording
         // carries the same Message-ID, so it is recognisable as the same message.
         messageId,
+        // Nodemailer sends the invite as the calendar alternative of the message (what mail
+        // clients show as an invitation) and as one .ics attachment: no attachment of our own.
         ...(email.invite
           ? {
-              icalEvent: { method: email.invite.method, content: email.invite.content },
-              attachments: [
-                {
-                  filename: email.invite.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
-                  content: email.invite.content,
-                  contentType: `text/calendar; charset=utf-8; method=${email.invite.method}`,
-                },
-              ],
+              icalEvent: {
+                method: email.invite.method,
+                filename: email.invite.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
+                content: email.invite.content,
+              },
             }
           : {}),
       },

@@ -21,7 +21,7 @@ export class AdminSlotsController {
   @ApiProblems(400, 409)
   @Audited('slot.create', 'slot')
   async create(@Body() dto: CreateSlotDto): Promise<StaffSlotDto> {
-    return StaffSlotDto.from(await this.slots.create(dto));
+    return this.slots.staffView(await this.slots.create(dto));
   }
 
   @Post('bulk')
@@ -29,7 +29,7 @@ export class AdminSlotsController {
   @ApiOperation({
     summary: 'Open a whole rota in the clinic’s wall-clock time',
     description:
-      'Slots that would overlap an existing one (or start in the past) are skipped and counted; ' +
+      'Slots that would start in the past or overlap an existing one are skipped and counted apart; ' +
       'the same rota twice creates nothing the second time. At most a year and 10,000 slots.',
   })
   @ApiCreatedResponse({ type: RotaResultDto })
@@ -45,7 +45,11 @@ export class AdminSlotsController {
   @ApiProblems(400)
   async list(@Query() query: AdminSlotQueryDto): Promise<StaffSlotPageDto> {
     const page = await this.slots.list(query);
-    return { ...page, data: page.data.map(StaffSlotDto.from) };
+    return {
+      ...page,
+      data: page.data.map((slot) => this.slots.staffView(slot)),
+      timeZone: this.slots.timeZone,
+    };
   }
 
   @Patch(':id')
@@ -54,6 +58,6 @@ export class AdminSlotsController {
   @ApiProblems(400, 404, 409)
   @Audited('slot.update', 'slot')
   async update(@UuidParam() id: string, @Body() dto: UpdateSlotDto): Promise<StaffSlotDto> {
-    return StaffSlotDto.from(await this.slots.update(id, dto));
+    return this.slots.staffView(await this.slots.update(id, dto));
   }
 }

@@ -11,8 +11,16 @@ import {
   ValidationFailedError,
 } from '../common/domain-error';
 import type { Page } from '../common/pagination.dto';
-import { fetchPage, isoUtc, type Param, statement, updateReturning, Where } from '../common/sql';
-import { parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
+import {
+  fetchPage,
+  isoUtc,
+  type Param,
+  statement,
+  updateReturning,
+  wallClockSql,
+  Where,
+} from '../common/sql';
+import { parseBound, parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import {
   AdminSlotQueryDto,
@@ -22,7 +30,7 @@ import {
   RotaDto,
   UpdateSlotDto,
 } from './dto/slot-input.dto';
-import { PublicSlotDto, SlotRow } from './dto/slot.dto';
+import { PublicSlotDto, PublicSlotPageDto, RotaResultDto, SlotRow, StaffSlotDto } from './dto/slot.dto';
 import { daysInRange, generateRota } from './rota';
 
 export const MAX_ROTA_DAYS = 366;
@@ -39,7 +47,9 @@ const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity
  * filtered out). Times come back as ISO text.
  */
 export const AVAILABLE_SLOTS_SQL = `
-  SELECT id, ${isoUtc('starts_at')} AS "startsAt", ${isoUtc('ends_at')} AS "endsAt", capacity - booked_count AS remaining
+  SELECT id, ${isoUtc('starts_at')} AS "startsAt", ${isoUtc('ends_at')} AS "endsAt",
+         ${wallClockSql('starts_at', '$7')} AS "startsAtLocal", ${wallClockSql('ends_at', '$7')} AS "endsAtLocal",
+         capacity - booked_count AS remaining
   FROM slot
   WHERE status = 'open' AND booked_count < capacity
     AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3
@@ -122,7 +132,7 @@ export class SlotsService {
    * (ON CONFLICT DO NOTHING), so running the same rota twice creates nothing the second time,
    * even when two receptionists submit it at once.
    */
-  async createRota(dto: RotaDto, now = new Date()): Promise<{ created: number; skipped: number }> {
+  async createRota(dto: RotaDto, now = new Date()): Promise<RotaResultDto> {
     const rota = {
       from: parseLocalDate(dto.from)!,
       to: parseLocalDate(dto.to)!,
@@ -155,7 +165,10 @@ export class SlotsService {
       );
     }
     const future = generated.filter((slot) => slot.startsAt > now);
-    if (future.length === 0) return { created: 0, skipped: generated.length };
+    const skippedPast = generated.length - future.length;
+    if (future.length === 0) {
+      return { created: 0, skipped: skippedPast, skippedPast, skippedOverlapping: 0 };
+    }
     const inserted: unknown[] = await this.dataSource.query(
       `INSERT INTO slot (starts_at, ends_at, capacity, notes)
        SELECT starts_at, ends_at, $3, $4 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(starts_at, ends_at)
@@ -163,15 +176,22 @@ export class SlotsService {
        RETURNING id`,
       [future.map((s) => s.startsAt), future.map((s) => s.endsAt), dto.capacity, dto.notes ?? null],
     );
-    return { created: inserted.length, skipped: generated.length - inserted.length };
+    const skippedOverlapping = future.length - inserted.length;
+    return {
+      created: inserted.length,
+      skipped: skippedPast + skippedOverlapping,
+      skippedPast,
+      skippedOverlapping,
+    };
   }
 
   async list(query: AdminSlotQueryDto, now = new Date()): Promise<Page<SlotRow>> {
     const from = query.from
-      ? parseInstant(query.from)!
+      ? parseBound(query.from, this.config.clinicTimezone, 'from')!
       : DateTime.fromJSDate(now, { zone: this.config.clinicTimezone }).startOf('day').toJSDate();
     const where = new Where().add((p) => `starts_at >= ${p}`, from);
-    if (query.to) where.add((p) => `starts_at < ${p}`, parseInstant(query.to));
+    if (query.to)
+      where.add((p) => `starts_at < ${p}`, parseBound(query.to, this.config.clinicTimezone, 'to'));
     if (query.status?.length) where.add((p) => `status = ANY(${p})`, query.status);
     return fetchPage(
       this.dataSource,
@@ -210,6 +230,16 @@ export class SlotsService {
       'capacity-below-bookings',
       `The slot already has ${current.bookedCount} booking(s); its capacity cannot go below that.`,
     );
+  }
+
+  /** The clinic's time zone: the wall clock of rotas and of the local times in lists. */
+  get timeZone(): string {
+    return this.config.clinicTimezone;
+  }
+
+  /** A slot as staff see it, with its times on the clinic's wall clock too. */
+  staffView(slot: SlotRow): StaffSlotDto {
+    return StaffSlotDto.from(slot, this.config.clinicTimezone);
   }
 
   /** The earliest start a patient may still book at `now`. */
@@ -294,13 +324,11 @@ export class SlotsService {
     return slot;
   }
 
-  async available(
-    query: PublicSlotQueryDto,
-    now = new Date(),
-  ): Promise<{ data: PublicSlotDto[]; nextCursor: string | null }> {
-    const from = query.from ? parseInstant(query.from)! : now;
+  async available(query: PublicSlotQueryDto, now = new Date()): Promise<PublicSlotPageDto> {
+    const zone = this.timeZone;
+    const from = query.from ? parseBound(query.from, zone, 'from')! : now;
     const to = query.to
-      ? parseInstant(query.to)!
+      ? parseBound(query.to, zone, 'to')!
       : DateTime.fromJSDate(from).plus({ days: DEFAULT_PUBLIC_WINDOW_DAYS }).toJSDate();
     if (to <= from) throw invalidField('to', 'must be after from');
     if (to.getTime() - from.getTime() > MAX_PUBLIC_WINDOW_DAYS * 24 * 3600_000) {
@@ -315,11 +343,13 @@ export class SlotsService {
       afterStart,
       afterId,
       query.limit + 1,
+      zone,
     ]);
     const page = rows.slice(0, query.limit);
     return {
       data: page,
       nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
+      timeZone: zone,
     };
   }
 }

@@ -2,7 +2,7 @@ import { SubmittedDetailsDto } from '../../patients/dto/patient.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto';
-import { IsInstant, Optional, ToList, IsPlainText } from '../../common/validators';
+import { IsInstantOrLocalDate, IsPlainText, Optional, ToList } from '../../common/validators';
 import { BOOKING_STATUSES, type BookingStatus } from '../booking.entity';
 import { BookingSlotDto } from './booking.dto';
 
@@ -17,14 +17,18 @@ export const BOOKING_SORTS = [
 export type BookingSort = (typeof BOOKING_SORTS)[number];
 
 export class AdminBookingQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Slot starts at or after' })
+  @ApiPropertyOptional({
+    description: 'Slot starts at or after: a date-time, or a plain date (the clinic’s day)',
+  })
   @Optional()
-  @IsInstant()
+  @IsInstantOrLocalDate()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Slot starts before' })
+  @ApiPropertyOptional({
+    description: 'Slot starts before: a date-time, or a plain date (that day included)',
+  })
   @Optional()
-  @IsInstant()
+  @IsInstantOrLocalDate()
   to?: string;
 
   @ApiPropertyOptional({
@@ -83,11 +87,21 @@ export class AdminBookingPatientDto {
   @ApiProperty({ format: 'date' }) dateOfBirth: string;
 }
 
+export class AdminBookingSlotDto extends BookingSlotDto {
+  @ApiProperty({
+    example: '2027-03-22T09:00:00',
+    description: 'startsAt on the clinic’s wall clock (see timeZone)',
+  })
+  startsAtLocal: string;
+  @ApiProperty({ example: '2027-03-22T09:30:00', description: 'endsAt on the clinic’s wall clock' })
+  endsAtLocal: string;
+}
+
 export class AdminBookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() reference: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status: BookingStatus;
-  @ApiProperty({ type: BookingSlotDto }) slot: BookingSlotDto;
+  @ApiProperty({ type: AdminBookingSlotDto }) slot: AdminBookingSlotDto;
   @ApiProperty({ type: AdminBookingPatientDto }) patient: AdminBookingPatientDto;
   @ApiProperty({ type: String, nullable: true }) notes: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) cancelledAt: string | null;
@@ -107,6 +121,8 @@ export class AdminBookingDto {
 
 export class AdminBookingPageDto {
   @ApiProperty({ type: [AdminBookingDto] }) data: AdminBookingDto[];
+  @ApiProperty({ example: 'Europe/Amsterdam', description: 'The time zone of the local times' })
+  timeZone: string;
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;

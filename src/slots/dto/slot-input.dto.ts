@@ -23,6 +23,7 @@ import {
   Optional,
   ToInt,
   ToList,
+  IsInstantOrLocalDate,
 } from '../../common/validators';
 import { SLOT_STATUSES, type SlotStatus } from '../slot.entity';
 
@@ -154,16 +155,18 @@ export class UpdateSlotDto {
 
 export class AdminSlotQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'Slots starting at or after (default: start of today)',
+    description:
+      'Slots starting at or after: a date-time, or a plain date (the clinic’s day). Default: start of today',
   })
   @Optional()
-  @IsInstant()
+  @IsInstantOrLocalDate()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Slots starting before' })
+  @ApiPropertyOptional({
+    description: 'Slots starting before: a date-time, or a plain date (that day included)',
+  })
   @Optional()
-  @IsInstant()
+  @IsInstantOrLocalDate()
   to?: string;
 
   @ApiPropertyOptional({ enum: SLOT_STATUSES, isArray: true, description: 'One or several, comma-separated' })
@@ -176,17 +179,21 @@ export class AdminSlotQueryDto extends PageQueryDto {
 export const MAX_PUBLIC_WINDOW_DAYS = 93;
 
 export class PublicSlotQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Default: now' })
+  @ApiPropertyOptional({
+    description:
+      'A date-time, or a plain date (the start of that day in the clinic’s time zone). Default: now',
+    example: '2027-03-22',
+  })
   @Optional()
-  @IsInstant()
+  @IsInstantOrLocalDate()
   from?: string;
 
   @ApiPropertyOptional({
-    format: 'date-time',
-    description: `Default: four weeks after from; at most ${MAX_PUBLIC_WINDOW_DAYS} days after it`,
+    description: `A date-time, or a plain date (that day included). Default: four weeks after from; at most ${MAX_PUBLIC_WINDOW_DAYS} days after it`,
+    example: '2027-03-28',
   })
   @Optional()
-  @IsInstant()
+  @IsInstantOrLocalDate()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { wallClock } from '../../common/time';
 import { SLOT_STATUSES, type SlotStatus } from '../slot.entity';
 
 export interface SlotRow {
@@ -16,16 +17,26 @@ export class StaffSlotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time', example: '2027-03-22T08:00:00.000Z' }) startsAt: string;
   @ApiProperty({ format: 'date-time', example: '2027-03-22T08:30:00.000Z' }) endsAt: string;
+  @ApiProperty({
+    example: '2027-03-22T09:00:00',
+    description: 'startsAt on the clinic’s wall clock (see timeZone)',
+  })
+  startsAtLocal: string;
+  @ApiProperty({ example: '2027-03-22T09:30:00', description: 'endsAt on the clinic’s wall clock' })
+  endsAtLocal: string;
   @ApiProperty({ minimum: 1, example: 2 }) capacity: number;
   @ApiProperty({ minimum: 0, example: 1 }) bookedCount: number;
   @ApiProperty({ enum: SLOT_STATUSES }) status: SlotStatus;
   @ApiProperty({ type: String, nullable: true }) notes: string | null;
 
-  static from(slot: SlotRow): StaffSlotDto {
+  /** `zone`: the clinic's time zone, for the wall-clock times. */
+  static from(slot: SlotRow, zone: string): StaffSlotDto {
     return {
       id: slot.id,
       startsAt: slot.startsAt.toISOString(),
       endsAt: slot.endsAt.toISOString(),
+      startsAtLocal: wallClock(slot.startsAt, zone),
+      endsAtLocal: wallClock(slot.endsAt, zone),
       capacity: slot.capacity,
       bookedCount: slot.bookedCount,
       status: slot.status,
@@ -36,6 +47,8 @@ export class StaffSlotDto {
 
 export class StaffSlotPageDto {
   @ApiProperty({ type: [StaffSlotDto] }) data: StaffSlotDto[];
+  @ApiProperty({ example: 'Europe/Amsterdam', description: 'The time zone of the local times' })
+  timeZone: string;
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
@@ -46,11 +59,20 @@ export class PublicSlotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time' }) startsAt: string;
   @ApiProperty({ format: 'date-time' }) endsAt: string;
+  @ApiProperty({
+    example: '2027-03-22T09:00:00',
+    description: 'startsAt on the clinic’s wall clock (see timeZone)',
+  })
+  startsAtLocal: string;
+  @ApiProperty({ example: '2027-03-22T09:30:00', description: 'endsAt on the clinic’s wall clock' })
+  endsAtLocal: string;
   @ApiProperty({ minimum: 1 }) remaining: number;
 }
 
 export class PublicSlotPageDto {
   @ApiProperty({ type: [PublicSlotDto] }) data: PublicSlotDto[];
+  @ApiProperty({ example: 'Europe/Amsterdam', description: 'The time zone of the local times' })
+  timeZone: string;
   @ApiProperty({
     type: String,
     nullable: true,
@@ -61,6 +83,8 @@ export class PublicSlotPageDto {
 
 export class RotaResultDto {
   @ApiProperty({ description: 'Slots created' }) created: number;
-  @ApiProperty({ description: 'Slots left out: they would overlap an existing slot, or start in the past' })
-  skipped: number;
+  @ApiProperty({ description: 'Slots left out: skippedPast + skippedOverlapping' }) skipped: number;
+  @ApiProperty({ description: 'Left out because they would start in the past' }) skippedPast: number;
+  @ApiProperty({ description: 'Left out because they would overlap a slot that is not cancelled' })
+  skippedOverlapping: number;
 }
