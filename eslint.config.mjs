@@ -20,6 +20,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    files: ['src/start.mjs'],
+    languageOptions: { globals: { process: 'readonly' } },
+  },
+  {
     files: ['test/**/*.mjs', 'test/**/*.ts', '**/*.spec.ts', 'bench/**'],
     rules: { 'no-console': 'off' },
   },

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { createRootLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -26,10 +26,16 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     log.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres(config.dataDir, {
-      log: (line) => log.debug({ postgres: line }),
-      notice: (line) => log.warn(line),
-    });
+    try {
+      embedded = await startEmbeddedPostgres(config.dataDir, {
+        log: (line) => log.debug({ postgres: line }),
+        notice: (line) => log.warn(line),
+      });
+    } catch (error) {
+      // One line that says what and where, never an unhandled rejection.
+      process.stderr.write(`Cannot start: ${(error as Error).message ?? String(error)}\n`);
+      process.exit(1);
+    }
     databaseUrl = embedded.url;
     log.info(
       { data: embedded.dataDir },

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,4 +103,105 @@ describe('starting the service as a process', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('after a SIGKILL, stops the PostgreSQL the killed run left behind and starts again; refuses a second app on the same folder', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'clinic-booking-crash-'));
+    const isAlive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      let port = await freePort();
+      const first = spawnApp({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
+      await waitUntilReady(first, `http://127.0.0.1:${port}/health/ready`);
+      const postgresPid = Number(
+        readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+
+      // A second start on the same folder while the first runs: one line naming it, exit 1.
+      const second = spawnApp({ DATA_DIR: dataDir, PORT: String(await freePort()) });
+      expect(await second.exited).toBe(1);
+      const refusal = second.output().trim().split('\n').pop()!;
+      expect(refusal).toBe(
+        `Cannot start: ${dataDir} is in use by another clinic-booking (process ${first.child.pid}): stop it first, or give this one another DATA_DIR`,
+      );
+      expect(second.output()).not.toMatch(/\n\s+at /);
+
+      // The app dies without cleaning up: its PostgreSQL is left running.
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(isAlive(postgresPid)).toBe(true);
+
+      port = await freePort();
+      const third = spawnApp({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
+      try {
+        await waitUntilReady(third, `http://127.0.0.1:${port}/health/ready`);
+        expect(third.output()).toContain(
+          `stopping the PostgreSQL (process ${postgresPid}) that a previous run left running in ${join(dataDir, 'postgres')}`,
+        );
+        expect(isAlive(postgresPid)).toBe(false);
+      } finally {
+        third.child.kill('SIGTERM');
+        expect(await third.exited).toBe(0);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('on Ctrl-C (SIGINT to the whole process group) stops the app first, then its PostgreSQL, with no warning', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'clinic-booking-ctrlc-'));
+    try {
+      const port = await freePort();
+      const app = spawnApp({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' }, { ownGroup: true });
+      await waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`);
+      process.kill(-app.child.pid!, 'SIGINT');
+      expect(await app.exited).toBe(0);
+      const lines = app
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      const stopping = lines.findIndex((line) => line.msg === 'shutting down');
+      expect(stopping).toBeGreaterThan(-1);
+      expect(lines.slice(stopping).filter((line) => line.level >= 40)).toEqual([]);
+      expect(lines[lines.length - 1].msg).toBe('stopped');
+      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start runs the built app as the process npm signals: SIGTERM to npm stops the app, then its PostgreSQL', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'clinic-booking-npm-'));
+    try {
+      const port = await freePort();
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: join(__dirname, '..'),
+        env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // The first start after a change builds the app first.
+      await waitUntilReady(
+        { child, output: () => output, exited },
+        `http://127.0.0.1:${port}/health/ready`,
+        120_000,
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('"msg":"stopped"');
+      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(join(dataDir, 'app.pid'))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

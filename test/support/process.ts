@@ -13,11 +13,13 @@ export interface AppProcess {
  * Runs src/main.ts as its own process, as `npm start` would (compiled on the fly by ts-node
  * with swc), with exactly the environment given plus PATH (and a small pool unless given).
  */
-export function spawnApp(env: Record<string, string>): AppProcess {
+export function spawnApp(env: Record<string, string>, options: { ownGroup?: boolean } = {}): AppProcess {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', TZ: 'UTC', DATABASE_POOL_SIZE: '8', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // As in a terminal: the app leads a process group, which Ctrl-C signals as a whole.
+    detached: options.ownGroup ?? false,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
