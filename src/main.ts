@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { createApp } from './app.factory';
 import { createRootLogger } from './common/logging';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { StaffService } from './staff/staff.service';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -77,11 +79,20 @@ async function main(): Promise<void> {
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info(
-    { port },
-    `clinic-booking listening: API http://localhost:${port}/api/v1, docs http://localhost:${port}/docs, ` +
-      `health http://localhost:${port}/health`,
-  );
+  const where = [
+    `API http://localhost:${port}/api/v1`,
+    `docs http://localhost:${port}/docs`,
+    `health http://localhost:${port}/health`,
+    embedded ? `data ${embedded.dataDir}` : undefined,
+    config.smtpUrl ? undefined : `mail drop ${join(config.dataDir, 'mail')}`,
+  ].filter(Boolean);
+  log.info({ port }, `clinic-booking listening: ${where.join(', ')}. Stop with Ctrl-C.`);
+  if (!(await app.get(StaffService).any())) {
+    log.info(
+      'No staff account yet. To create the first admin, start with BOOTSTRAP_ADMIN_EMAIL=you@clinic.example ' +
+        "BOOTSTRAP_ADMIN_PASSWORD='a long password' (then POST /api/v1/auth/login).",
+    );
+  }
 }
 
 void main();

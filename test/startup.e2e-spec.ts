@@ -64,6 +64,10 @@ describe('starting the service as a process', () => {
       const log = first.output();
       expect(log).toContain(`its data lives in ${join(dataDir, 'postgres')}`);
       expect(log).toContain(`docs http://localhost:${port}/docs`);
+      expect(log).toContain(`mail drop ${join(dataDir, 'mail')}. Stop with Ctrl-C.`);
+      // Nest's route mapping is not for the info log; with an admin, no hint how to make one.
+      expect(log).not.toContain('Mapped {');
+      expect(log).not.toContain('No staff account yet');
       const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -142,6 +146,9 @@ describe('starting the service as a process', () => {
         await waitUntilReady(third, `http://127.0.0.1:${port}/health/ready`);
         expect(third.output()).toContain(
           `stopping the PostgreSQL (process ${postgresPid}) that a previous run left running in ${join(dataDir, 'postgres')}`,
+        );
+        expect(third.output()).toContain(
+          'No staff account yet. To create the first admin, start with BOOTSTRAP_ADMIN_EMAIL',
         );
         expect(isAlive(postgresPid)).toBe(false);
       } finally {

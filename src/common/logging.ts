@@ -41,9 +41,13 @@ export function requestId(req: IncomingMessage & { id?: unknown }, trustProxy: b
   return id;
 }
 
-/** The process's logger: JSON lines on stdout (or `destination`), credentials removed. */
+/**
+ * The process's logger, credentials removed: JSON lines on stdout (or `destination`), for log
+ * collectors; lines a person reads (pino-pretty, a development dependency) when stdout is a
+ * terminal outside production.
+ */
 export function createRootLogger(
-  config: Pick<AppConfig, 'logLevel'>,
+  config: Pick<AppConfig, 'logLevel'> & Partial<Pick<AppConfig, 'env'>>,
   destination?: pino.DestinationStream,
 ): pino.Logger {
   return pino(
@@ -52,9 +56,29 @@ export function createRootLogger(
       redact: { paths: REDACT, remove: true },
       base: { service: 'clinic-booking' },
     },
-    destination,
+    destination ?? (process.stdout.isTTY && config.env !== 'production' ? prettyStream() : undefined),
   );
 }
+
+/** pino-pretty, when it is installed (not in a production image, which logs JSON). */
+function prettyStream(): pino.DestinationStream | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (options: object) => pino.DestinationStream;
+    return pretty({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Nest's start-up chatter (modules loaded, every route mapped): for debugging, not the info log. */
+const START_UP_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+]);
 
 /** The root pino logger, as given to AppModule.register (setupApp reads it from here). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -130,10 +154,10 @@ export class PinoNestLogger implements LoggerService {
   }
 
   private write(method: keyof typeof LEVELS, message: unknown, params: unknown[]): void {
-    const level = LEVELS[method];
-    if (!this.logger.isLevelEnabled(level)) return;
     const rest = [...params];
     const context = rest.length > 0 && typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
+    const level = method === 'log' && context && START_UP_CONTEXTS.has(context) ? 'debug' : LEVELS[method];
+    if (!this.logger.isLevelEnabled(level)) return;
     const fields: Record<string, unknown> = context ? { context } : {};
     let text: string | undefined;
     if (message instanceof Error) {

@@ -23,6 +23,11 @@ export class StaffService implements OnApplicationBootstrap {
     );
   }
 
+  /** Whether any staff account exists. */
+  async any(): Promise<boolean> {
+    return (await this.staff.count({ take: 1 })) > 0;
+  }
+
   findActiveByEmail(email: string): Promise<Staff | null> {
     return this.staff.findOneBy({ email: email.trim().toLowerCase(), active: true });
   }
