@@ -1,4 +1,5 @@
 import { SubmittedDetailsDto } from '../../patients/dto/patient.dto';
+import { ApiLocalTime } from '../../slots/dto/slot.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto';
@@ -88,13 +89,8 @@ export class AdminBookingPatientDto {
 }
 
 export class AdminBookingSlotDto extends BookingSlotDto {
-  @ApiProperty({
-    example: '2027-03-22T09:00:00',
-    description: 'startsAt on the clinic’s wall clock (see timeZone)',
-  })
-  startsAtLocal: string;
-  @ApiProperty({ example: '2027-03-22T09:30:00', description: 'endsAt on the clinic’s wall clock' })
-  endsAtLocal: string;
+  @ApiLocalTime('startsAt') startsAtLocal: string;
+  @ApiLocalTime('endsAt') endsAtLocal: string;
 }
 
 export class AdminBookingDto {

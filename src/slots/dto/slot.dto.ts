@@ -12,18 +12,20 @@ export interface SlotRow {
   notes: string | null;
 }
 
+/** A time on the clinic's wall clock, beside the instant `of` (the page says the zone). */
+export const ApiLocalTime = (of: 'startsAt' | 'endsAt') =>
+  ApiProperty({
+    example: of === 'startsAt' ? '2027-03-22T09:00:00' : '2027-03-22T09:30:00',
+    description: `${of} on the clinic’s wall clock (see timeZone)`,
+  });
+
 /** A slot as staff see it. */
 export class StaffSlotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time', example: '2027-03-22T08:00:00.000Z' }) startsAt: string;
   @ApiProperty({ format: 'date-time', example: '2027-03-22T08:30:00.000Z' }) endsAt: string;
-  @ApiProperty({
-    example: '2027-03-22T09:00:00',
-    description: 'startsAt on the clinic’s wall clock (see timeZone)',
-  })
-  startsAtLocal: string;
-  @ApiProperty({ example: '2027-03-22T09:30:00', description: 'endsAt on the clinic’s wall clock' })
-  endsAtLocal: string;
+  @ApiLocalTime('startsAt') startsAtLocal: string;
+  @ApiLocalTime('endsAt') endsAtLocal: string;
   @ApiProperty({ minimum: 1, example: 2 }) capacity: number;
   @ApiProperty({ minimum: 0, example: 1 }) bookedCount: number;
   @ApiProperty({ enum: SLOT_STATUSES }) status: SlotStatus;
@@ -59,13 +61,8 @@ export class PublicSlotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time' }) startsAt: string;
   @ApiProperty({ format: 'date-time' }) endsAt: string;
-  @ApiProperty({
-    example: '2027-03-22T09:00:00',
-    description: 'startsAt on the clinic’s wall clock (see timeZone)',
-  })
-  startsAtLocal: string;
-  @ApiProperty({ example: '2027-03-22T09:30:00', description: 'endsAt on the clinic’s wall clock' })
-  endsAtLocal: string;
+  @ApiLocalTime('startsAt') startsAtLocal: string;
+  @ApiLocalTime('endsAt') endsAtLocal: string;
   @ApiProperty({ minimum: 1 }) remaining: number;
 }
 
