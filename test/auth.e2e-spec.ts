@@ -1,4 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import {
   ACCOUNT_BACKOFF_AFTER,
   MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS,
@@ -171,6 +173,151 @@ describe('staff sign-in and roles', () => {
       const body = { email: 'y@clinic.test', password: 'twelve+ characters', role: 'admin' };
       expectProblem(await t.http.post('/api/v1/admin/staff', body, { token }), 401);
     });
+  });
+});
+
+describe('staff accounts', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const login = (email: string, password: string) => t.http.post('/api/v1/auth/login', { email, password });
+
+  it('lists accounts, changes a role, deactivates (its live token refused at once) and reactivates; admins only', async () => {
+    const admin = await signedInStaff(t, 'admin');
+    const desk = await signedInStaff(t, 'receptionist');
+    const listed = await t.http.get('/api/v1/admin/staff?limit=500', { token: admin.token });
+    expect(listed.status).toBe(200);
+    expect(listed.json.data.find((s: { id: string }) => s.id === desk.staff.id)).toEqual({
+      id: desk.staff.id,
+      email: desk.email,
+      role: 'receptionist',
+      active: true,
+      createdAt: expect.any(String),
+    });
+    expect(listed.text).not.toMatch(/argon|password/i);
+    expectProblem(await t.http.get('/api/v1/admin/staff', { token: desk.token }), 403);
+
+    const off = await t.http.patch(
+      `/api/v1/admin/staff/${desk.staff.id}`,
+      { active: false },
+      { token: admin.token },
+    );
+    expect(off.json).toMatchObject({ id: desk.staff.id, active: false });
+    expectProblem(await t.http.get('/api/v1/admin/bookings', { token: desk.token }), 401);
+    expectProblem(await login(desk.email, desk.password), 401);
+    await t.http.patch(
+      `/api/v1/admin/staff/${desk.staff.id}`,
+      { active: true, role: 'admin' },
+      { token: admin.token },
+    );
+    const back = await login(desk.email, desk.password);
+    expect(back.status).toBe(200);
+    expect((await t.http.get('/api/v1/admin/staff', { token: back.json.accessToken })).status).toBe(200);
+    expectProblem(
+      await t.http.patch(`/api/v1/admin/staff/${desk.staff.id}`, { role: 'doctor' }, { token: admin.token }),
+      400,
+    );
+    expectProblem(
+      await t.http.patch(`/api/v1/admin/staff/${randomUUID()}`, { active: false }, { token: admin.token }),
+      404,
+    );
+  });
+
+  it('keeps one active admin: the last can be neither demoted nor deactivated, even when two try at once', async () => {
+    const only = await startTestApp({
+      BOOTSTRAP_ADMIN_EMAIL: 'sole@clinic.test',
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    });
+    try {
+      const token = (
+        await only.http.post('/api/v1/auth/login', { email: 'sole@clinic.test', password: ADMIN.password })
+      ).json.accessToken as string;
+      const [{ id: soleId }] = await only.dataSource.query(
+        `SELECT id FROM staff WHERE email = 'sole@clinic.test'`,
+      );
+      const refused = expectProblem(
+        await only.http.patch(`/api/v1/admin/staff/${soleId}`, { active: false }, { token }),
+        409,
+      );
+      expect(refused.type).toMatch(/last-admin$/);
+      expectProblem(
+        await only.http.patch(`/api/v1/admin/staff/${soleId}`, { role: 'receptionist' }, { token }),
+        409,
+      );
+      // A second admin; then each is demoted at the same moment: one of them stays admin. The
+      // other demotion is held inside a transaction of this test's own, so that they overlap.
+      const second = await signedInStaff(only, 'admin');
+      const holder = new Client({ connectionString: only.config.databaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`SELECT id FROM staff WHERE role = 'admin' AND active FOR UPDATE`);
+        const pending = only.http.patch(
+          `/api/v1/admin/staff/${second.staff.id}`,
+          { role: 'receptionist' },
+          { token },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await holder.query(`UPDATE staff SET role = 'receptionist' WHERE id = $1`, [soleId]);
+        await holder.query('COMMIT');
+        expect(expectProblem(await pending, 409).type).toMatch(/last-admin$/);
+      } finally {
+        await holder.end();
+      }
+      const [{ n }] = await only.dataSource.query(
+        `SELECT count(*)::int AS n FROM staff WHERE role = 'admin' AND active`,
+      );
+      expect(n).toBe(1);
+    } finally {
+      await only.close();
+    }
+  });
+
+  it('lets an admin set a password, and anyone change their own with the current one', async () => {
+    const admin = await signedInStaff(t, 'admin');
+    const desk = await signedInStaff(t, 'receptionist');
+    const set = await t.http.post(
+      `/api/v1/admin/staff/${desk.staff.id}/password`,
+      { password: 'a brand new password' },
+      { token: admin.token },
+    );
+    expect(set.status).toBe(204);
+    expectProblem(await login(desk.email, desk.password), 401);
+    expect((await login(desk.email, 'a brand new password')).status).toBe(200);
+    expectProblem(
+      await t.http.post(
+        `/api/v1/admin/staff/${desk.staff.id}/password`,
+        { password: 'password1234' },
+        { token: admin.token },
+      ),
+      400,
+    );
+
+    const own = (body: object) => t.http.post('/api/v1/auth/password', body, { token: desk.token });
+    const wrong = expectProblem(
+      await own({ currentPassword: 'not it', newPassword: 'my own new password' }),
+      400,
+    );
+    expect(wrong.errors).toEqual([{ field: 'currentPassword', message: 'is not your current password' }]);
+    const weak = expectProblem(
+      await own({ currentPassword: 'a brand new password', newPassword: 'aaaaaaaaaaaa' }),
+      400,
+    );
+    expect(weak.errors).toEqual([{ field: 'newPassword', message: expect.stringMatching(/repeated/) }]);
+    expect(
+      (await own({ currentPassword: 'a brand new password', newPassword: 'my own new password' })).status,
+    ).toBe(204);
+    expect((await login(desk.email, 'my own new password')).status).toBe(200);
+    expectProblem(
+      await t.http.post('/api/v1/auth/password', {
+        currentPassword: 'x',
+        newPassword: 'my own new password',
+      }),
+      401,
+    );
   });
 });
 

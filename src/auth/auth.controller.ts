@@ -1,5 +1,9 @@
 import { Body, Controller, HttpCode, Ip, Post, Req } from '@nestjs/common';
+import { Audited } from '../audit/audited';
+import { StaffOnly, type StaffRequest } from '../common/access';
+import { ChangeOwnPasswordDto } from '../staff/dto/create-staff.dto';
 import {
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -28,5 +32,20 @@ export class AuthController {
     @Req() request: { id?: string },
   ): Promise<LoginResponseDto> {
     return this.auth.login(dto.email, dto.password, address, request.id);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @StaffOnly('admin', 'receptionist')
+  @ApiOperation({ summary: 'Change one’s own password: the current one is required' })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ApiProblems(400, 429)
+  @Audited('staff.password_change', 'staff', 'none')
+  async changePassword(
+    @Body() dto: ChangeOwnPasswordDto,
+    @Ip() address: string,
+    @Req() request: StaffRequest,
+  ): Promise<void> {
+    await this.auth.changeOwnPassword(request.staff.id, dto.currentPassword, dto.newPassword, address);
   }
 }

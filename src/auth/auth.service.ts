@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import type { StaffAuthenticator } from '../common/access';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { AuditService } from '../audit/audit.service';
-import { DomainError } from '../common/domain-error';
+import { DomainError, invalidField } from '../common/domain-error';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../staff/password';
 import { Staff } from '../staff/staff.entity';
 import { StaffService } from '../staff/staff.service';
@@ -68,6 +68,30 @@ export class AuthService implements StaffAuthenticator {
     const payload: StaffTokenPayload = { sub: account.id, role: account.role };
     const accessToken = await this.jwt.signAsync(payload, { expiresIn: this.config.staffTokenTtlSeconds });
     return { accessToken, expiresIn: this.config.staffTokenTtlSeconds };
+  }
+
+  /**
+   * Changes a signed-in account's own password. The current one is checked like a sign-in
+   * (counted first, one check at a time), so a stolen token cannot guess it fast.
+   */
+  async changeOwnPassword(staffId: string, current: string, next: string, address: string): Promise<void> {
+    const account = await this.staff.findActiveById(staffId);
+    if (!account)
+      throw new DomainError('unauthenticated', 'The access token is invalid or has expired. Sign in again.');
+    const attempt = this.limiter.begin(account.email, address);
+    if (!attempt.allowed) {
+      throw new DomainError('rate-limited', 'Too many attempts. Try again later.', {
+        retryAfterSeconds: attempt.retryAfterSeconds,
+      });
+    }
+    let valid = false;
+    try {
+      valid = await verifyPassword(account.passwordHash, current);
+    } finally {
+      this.limiter.finish(attempt.ticket, valid);
+    }
+    if (!valid) throw invalidField('currentPassword', 'is not your current password');
+    await this.staff.setPassword(staffId, next);
   }
 
   /** The active staff member a bearer token belongs to, or a DomainError (unauthenticated). */

@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   'idempotency-key-in-flight': { status: 409, title: 'Idempotency key in flight' },
   'notification-not-retryable': { status: 409, title: 'Notification not retryable' },
   'staff-email-taken': { status: 409, title: 'Staff email taken' },
+  'last-admin': { status: 409, title: 'Last active admin' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'database-unavailable': { status: 503, title: 'Service temporarily unavailable' },

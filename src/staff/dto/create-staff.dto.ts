@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsString, MaxLength, MinLength, registerDecorator } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength, registerDecorator } from 'class-validator';
+import { Optional } from '../../common/validators';
 import { STAFF_ROLES, type StaffRole } from '../../common/access';
 import { passwordProblem } from '../../config/password-policy';
 
@@ -20,6 +21,19 @@ function IsUncommonPassword() {
     });
 }
 
+/** A new password: at least MIN_PASSWORD_LENGTH characters, not a common one. */
+function NewPassword() {
+  return (target: object, propertyName: string) => {
+    IsString()(target, propertyName);
+    MaxLength(256)(target, propertyName);
+    IsUncommonPassword()(target, propertyName);
+    MinLength(MIN_PASSWORD_LENGTH, { message: `must be at least ${MIN_PASSWORD_LENGTH} characters` })(
+      target,
+      propertyName,
+    );
+  };
+}
+
 export class CreateStaffDto {
   @ApiProperty({ example: 'anna@clinic.example', maxLength: 254 })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
@@ -28,13 +42,41 @@ export class CreateStaffDto {
   email: string;
 
   @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: 256, format: 'password' })
-  @MinLength(MIN_PASSWORD_LENGTH, { message: `must be at least ${MIN_PASSWORD_LENGTH} characters` })
-  @IsUncommonPassword()
-  @MaxLength(256)
-  @IsString()
+  @NewPassword()
   password: string;
 
   @ApiProperty({ enum: STAFF_ROLES })
   @IsIn(STAFF_ROLES, { message: `must be one of ${STAFF_ROLES.join(', ')}` })
   role: StaffRole;
+}
+
+export class UpdateStaffDto {
+  @ApiPropertyOptional({ enum: STAFF_ROLES })
+  @Optional()
+  @IsIn(STAFF_ROLES, { message: `must be one of ${STAFF_ROLES.join(', ')}` })
+  role?: StaffRole;
+
+  @ApiPropertyOptional({
+    description: 'false: the account can no longer sign in, and its tokens stop working',
+  })
+  @Optional()
+  @IsBoolean({ message: 'must be true or false' })
+  active?: boolean;
+}
+
+export class SetPasswordDto {
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: 256, format: 'password' })
+  @NewPassword()
+  password: string;
+}
+
+export class ChangeOwnPasswordDto {
+  @ApiProperty({ format: 'password' })
+  @MaxLength(256)
+  @IsString()
+  currentPassword: string;
+
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: 256, format: 'password' })
+  @NewPassword()
+  newPassword: string;
 }

@@ -20,3 +20,10 @@ export class StaffDto {
     };
   }
 }
+
+export class StaffPageDto {
+  @ApiProperty({ type: [StaffDto] }) data: StaffDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
