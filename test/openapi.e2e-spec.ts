@@ -56,6 +56,7 @@ describe('OpenAPI document', () => {
         'POST /api/v1/admin/slots/{id}/cancel',
         'GET /api/v1/admin/patients',
         'GET /api/v1/admin/patients/{id}',
+        'PATCH /api/v1/admin/patients/{id}',
         'GET /api/v1/admin/patients/{id}/export',
         'DELETE /api/v1/admin/patients/{id}',
         'GET /api/v1/admin/audit',

@@ -95,6 +95,75 @@ describe('patient records', () => {
     expectProblem(await t.http.get('/api/v1/admin/patients'), 401);
   });
 
+  it('lets staff correct a record: only the fields given, a 409 for another patient’s identity, and the booking no longer flagged', async () => {
+    const [a, b] = [
+      await newSlot(t.dataSource, { capacity: 2 }),
+      await newSlot(t.dataSource, { capacity: 2 }),
+    ];
+    const person = { email: 'fix.me@example.nl', dateOfBirth: '1971-07-07' };
+    await book(a.id, { ...person, firstName: 'Jan', lastName: 'Jansen', phone: '06 3456 7890' });
+    // A later booking submits other details: flagged, the record unchanged.
+    const later = await book(b.id, {
+      ...person,
+      firstName: 'Johannes',
+      lastName: 'Jansen',
+      phone: '06 4321 8765',
+    });
+    const flagged = async () =>
+      (await t.http.get(`/api/v1/admin/bookings?q=${later.reference}`, { token: receptionist })).json.data[0]
+        .submittedDetails;
+    expect(await flagged()).toEqual({ firstName: 'Johannes', lastName: 'Jansen', phone: '+31643218765' });
+    const [{ id }] = await t.dataSource.query(`SELECT id FROM patient WHERE email = 'fix.me@example.nl'`);
+
+    const fixed = await t.http.patch(
+      `/api/v1/admin/patients/${id}`,
+      { firstName: 'Johannes', phone: '+31 6 43218765' },
+      { token: receptionist },
+    );
+    expect(fixed.status).toBe(200);
+    expect(fixed.json).toMatchObject({
+      id,
+      firstName: 'Johannes',
+      lastName: 'Jansen',
+      phone: '+31643218765',
+      locale: 'en',
+    });
+    expect(await flagged()).toBeNull();
+
+    await book(a.id, { email: 'someone.else@example.nl', dateOfBirth: '1980-01-01' });
+    const clash = expectProblem(
+      await t.http.patch(
+        `/api/v1/admin/patients/${id}`,
+        { email: 'Someone.Else@example.nl', dateOfBirth: '1980-01-01' },
+        { token: receptionist },
+      ),
+      409,
+    );
+    expect(clash.type).toMatch(/patient-exists$/);
+    const invalid = expectProblem(
+      await t.http.patch(
+        `/api/v1/admin/patients/${id}`,
+        { phone: '12345', firstName: '' },
+        { token: receptionist },
+      ),
+      400,
+    );
+    expect(invalid.errors!.map((e) => e.field).sort()).toEqual(['firstName', 'phone']);
+    expectProblem(
+      await t.http.patch(
+        `/api/v1/admin/patients/4a0e2b1c-0000-4000-8000-000000000000`,
+        { locale: 'nl' },
+        { token: receptionist },
+      ),
+      404,
+    );
+    const [row] = await t.dataSource.query(
+      `SELECT first_name, email, date_of_birth::text AS dob FROM patient WHERE id = $1`,
+      [id],
+    );
+    expect(row).toEqual({ first_name: 'Johannes', email: 'fix.me@example.nl', dob: '1971-07-07' });
+  });
+
   it('exports everything held about a patient as JSON', async () => {
     const slot = await newSlot(t.dataSource, { capacity: 2 });
     await book(slot.id, { firstName: 'Export', lastName: 'Me', email: 'export.me@example.nl' });

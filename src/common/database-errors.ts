@@ -9,6 +9,10 @@ const CONSTRAINT_CONFLICTS: Record<string, { code: CodeWithStatus<409>; detail: 
     code: 'staff-email-taken',
     detail: 'A staff account with this email already exists.',
   },
+  patient_email_dob_unique: {
+    code: 'patient-exists',
+    detail: 'Another patient has this email address and date of birth.',
+  },
   booking_one_active_per_patient: {
     code: 'already-booked',
     detail: 'This patient already has a booking in this slot.',

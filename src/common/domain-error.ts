@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   'notification-not-retryable': { status: 409, title: 'Notification not retryable' },
   'staff-email-taken': { status: 409, title: 'Staff email taken' },
   'last-admin': { status: 409, title: 'Last active admin' },
+  'patient-exists': { status: 409, title: 'Patient exists' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'database-unavailable': { status: 503, title: 'Service temporarily unavailable' },

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IANAZone } from 'luxon';
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
+import { normalisePhone } from './phone';
 import { parseInstant, parseLocalDate, parseLocalTime } from './time';
 
 function check(
@@ -109,3 +110,24 @@ export function IsPlainText(max: number, { multiline = false } = {}) {
     )(target, propertyName);
   };
 }
+
+/** A phone number a patient can be called back on (normalisePhone), in any common notation. */
+export const IsPhone = () =>
+  check(
+    'isPhone',
+    'must be a valid phone number, e.g. 06 1234 5678 or +31 6 12345678',
+    (value) => normalisePhone(value) !== undefined,
+  );
+
+/** A real date in the past, not before 1900. */
+export const IsDateOfBirth = () =>
+  check(
+    'isDateOfBirth',
+    'must be a real date as YYYY-MM-DD, after 1900 and in the past',
+    // parseLocalDate holds the year to 1900..2999; YYYY-MM-DD strings order as their dates.
+    (value) =>
+      parseLocalDate(value) !== undefined && (value as string) < new Date().toISOString().slice(0, 10),
+  );
+
+/** Trims a string before it is validated. */
+export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));

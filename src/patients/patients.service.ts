@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { type Param, updateReturning } from '../common/sql';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Locale } from '../common/locale';
 
 /**
@@ -36,6 +37,34 @@ export interface PatientDetails {
 
 @Injectable()
 export class PatientsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Staff correct a record: only the given fields change (email lower-cased, phone as E.164).
+   * Another patient with the resulting email and date of birth is a 409 (patient_email_dob_unique).
+   * Answers false for an unknown or erased patient.
+   */
+  async update(id: string, change: Partial<PatientDetails>): Promise<boolean> {
+    const rows = await updateReturning(
+      this.dataSource,
+      `UPDATE patient SET first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name),
+         email = COALESCE($4, email), phone = COALESCE($5, phone), date_of_birth = COALESCE($6::date, date_of_birth),
+         locale = COALESCE($7, locale), updated_at = now()
+       WHERE id = $1 AND erased_at IS NULL
+       RETURNING id`,
+      [
+        id,
+        change.firstName ?? null,
+        change.lastName ?? null,
+        change.email?.toLowerCase() ?? null,
+        change.phone ?? null,
+        change.dateOfBirth ?? null,
+        change.locale ?? null,
+      ],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * Erasure of the patient row, inside the caller's transaction: every personal detail is
    * irreversibly replaced (the email by an address unique to the row, so the unique key holds).

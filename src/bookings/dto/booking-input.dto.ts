@@ -10,40 +10,10 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { normalisePhone } from '../../common/phone';
-import { registerDecorator } from 'class-validator';
-import { parseLocalDate } from '../../common/time';
-import { IsPlainText, Optional } from '../../common/validators';
+import { IsDateOfBirth, IsPhone, IsPlainText, Optional } from '../../common/validators';
 import { LOCALES, type Locale } from '../../common/locale';
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
-
-function IsPhone() {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isPhone',
-      target: target.constructor,
-      propertyName,
-      options: { message: 'must be a valid phone number, e.g. 06 1234 5678 or +31 6 12345678' },
-      validator: { validate: (value) => normalisePhone(value) !== undefined },
-    });
-}
-
-/** A real date in the past, not before 1900. */
-function IsDateOfBirth() {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isDateOfBirth',
-      target: target.constructor,
-      propertyName,
-      options: { message: 'must be a real date as YYYY-MM-DD, after 1900 and in the past' },
-      validator: {
-        // parseLocalDate holds the year to 1900..2999; YYYY-MM-DD strings order as their dates.
-        validate: (value) =>
-          parseLocalDate(value) !== undefined && (value as string) < new Date().toISOString().slice(0, 10),
-      },
-    });
-}
 
 export class PatientDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Anna' })

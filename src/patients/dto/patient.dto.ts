@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength, IsEmail, IsIn, MinLength } from 'class-validator';
+import { LOCALES, type Locale } from '../../common/locale';
+import { IsDateOfBirth, IsPhone, IsPlainText, Optional, Trim } from '../../common/validators';
 import { PageQueryDto } from '../../common/pagination.dto';
-import { Optional } from '../../common/validators';
 
 export class PatientQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
@@ -73,4 +74,45 @@ export class PatientExportDto {
     createdAt: string;
     sentAt: string | null;
   }[];
+}
+
+/** A correction of a patient's record by staff: only the fields given change. */
+export class UpdatePatientDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @Optional()
+  @Trim()
+  @MinLength(1, { message: 'must not be empty' })
+  @IsPlainText(100)
+  @IsString()
+  firstName?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @Optional()
+  @Trim()
+  @MinLength(1, { message: 'must not be empty' })
+  @IsPlainText(100)
+  @IsString()
+  lastName?: string;
+
+  @ApiPropertyOptional({ maxLength: 254 })
+  @Optional()
+  @Trim()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'must be an email address' })
+  email?: string;
+
+  @ApiPropertyOptional({ example: '06 1234 5678', description: 'Any common notation; stored as E.164' })
+  @Optional()
+  @IsPhone()
+  phone?: string;
+
+  @ApiPropertyOptional({ format: 'date' })
+  @Optional()
+  @IsDateOfBirth()
+  dateOfBirth?: string;
+
+  @ApiPropertyOptional({ enum: LOCALES })
+  @Optional()
+  @IsIn(LOCALES, { message: 'must be en or nl' })
+  locale?: Locale;
 }
