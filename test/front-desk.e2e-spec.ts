@@ -197,6 +197,42 @@ describe('the front desk', () => {
     });
   });
 
+  describe('POST /api/v1/admin/bookings/:id/resend', () => {
+    it('sends the confirmation again with a new manage link: the old one answers 404, the new one works', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 2 });
+      const email = `lost.it.${Date.now()}@example.nl`;
+      const booking = await book(slot.id, { email });
+      await smtp.waitFor(1, (m) => to(email)(m) && subject(/booked/)(m));
+      const resent = await t.http.post(`/api/v1/admin/bookings/${booking.id}/resend`, undefined, { token });
+      expect(resent.status).toBe(202);
+      const view = (manageToken: string) =>
+        t.http.get(`/api/v1/bookings/${booking.reference}`, { headers: { 'x-booking-token': manageToken } });
+      expectProblem(await view(booking.manageToken), 404);
+      const [, again] = await smtp.waitFor(2, (m) => to(email)(m) && subject(/booked/)(m));
+      const fresh = /#token=([\w-]+)/.exec(again.text ?? '')![1];
+      expect(fresh).not.toBe(booking.manageToken);
+      expect((await view(fresh)).json.reference).toBe(booking.reference);
+      // The reminder waiting to go out carries the new link too.
+      const reminders = await t.dataSource.query(
+        `SELECT status FROM notification WHERE booking_id = $1 AND kind = 'reminder' ORDER BY created_at`,
+        [booking.id],
+      );
+      expect(reminders.map((r: { status: string }) => r.status)).toEqual(['skipped', 'pending']);
+      // Not for a cancelled booking; not for an unknown one.
+      await t.http.patch(`/api/v1/admin/bookings/${booking.id}`, { status: 'cancelled' }, { token });
+      expectProblem(
+        await t.http.post(`/api/v1/admin/bookings/${booking.id}/resend`, undefined, { token }),
+        409,
+      );
+      expectProblem(
+        await t.http.post(`/api/v1/admin/bookings/4a0e2b1c-0000-4000-8000-000000000000/resend`, undefined, {
+          token,
+        }),
+        404,
+      );
+    });
+  });
+
   describe('PATCH /api/v1/admin/bookings/:id', () => {
     const patch = (id: string, body: unknown) =>
       t.http.patch(`/api/v1/admin/bookings/${id}`, body, { token });

@@ -53,6 +53,7 @@ describe('OpenAPI document', () => {
         'POST /api/v1/admin/notifications/{id}/retry',
         'GET /api/v1/admin/bookings',
         'PATCH /api/v1/admin/bookings/{id}',
+        'POST /api/v1/admin/bookings/{id}/resend',
         'POST /api/v1/admin/slots/{id}/cancel',
         'GET /api/v1/admin/patients',
         'GET /api/v1/admin/patients/{id}',

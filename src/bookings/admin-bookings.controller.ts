@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import accepts from 'accepts';
 import type { FastifyRequest } from 'fastify';
 import { type Actor, CurrentActor } from '../audit/actor';
@@ -66,6 +73,18 @@ export class AdminBookingsController {
     if (dto.status === 'cancelled') await this.lifecycle.cancel({ id }, actor, dto.reason);
     else await this.lifecycle.setAttendance(id, dto.status, actor);
     return this.listing.get(id);
+  }
+
+  @Post(':id/resend')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Send the confirmation again, with a new manage link (the old one stops working)',
+    description: 'To the patient’s current email; its reminder is written anew with the new link too.',
+  })
+  @ApiAcceptedResponse({ description: 'The confirmation is on its way' })
+  @ApiProblems(400, 404, 409)
+  async resend(@UuidParam() id: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.lifecycle.resend(id, actor);
   }
 }
 

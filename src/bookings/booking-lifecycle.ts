@@ -11,7 +11,7 @@ import { OutboxService } from '../notifications/outbox.service';
 import { PatientsService } from '../patients/patients.service';
 import type { SlotRow } from '../slots/dto/slot.dto';
 import { SlotsService } from '../slots/slots.service';
-import { hashToken, REFERENCE_PATTERN } from './booking-codes';
+import { hashToken, newManageToken, REFERENCE_PATTERN } from './booking-codes';
 import {
   bookedInSlot,
   bookingById,
@@ -60,7 +60,7 @@ export async function bookingForToken(
 
 /**
  * Every change to an existing booking, one function per transition: cancel (by the patient,
- * by staff, with its slot), reschedule, attendance and erasure. Each runs in one transaction,
+ * by staff, with its slot), reschedule, attendance, a re-sent confirmation and erasure. Each runs in one transaction,
  * takes its locks in the one order (slots by id, then bookings, then the patient), frees or
  * takes places, writes the emails and the audit entry. Every caller goes through here, so
  * "free the place, write the emails, audit it" is written once (cancelLocked).
@@ -158,6 +158,31 @@ export class BookingLifecycle {
       if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
       throw error;
     }
+  }
+
+  /**
+   * Re-sends a booking's confirmation (a patient lost it, or staff corrected the address) with a
+   * new manage token: the old link stops working, and the confirmation and reminder are written
+   * anew to the patient's current email.
+   */
+  async resend(id: string, actor: Actor, now = new Date()): Promise<BookingState> {
+    return this.change(async (manager) => {
+      const booking = await this.lock(manager, { id });
+      if (booking.status !== 'booked') {
+        throw new ConflictError(
+          'booking-not-active',
+          `This booking is ${booking.status.replace('_', '-')}; only a booked one's confirmation can be sent again.`,
+        );
+      }
+      const { token, hash } = newManageToken();
+      await manager.query(`UPDATE booking SET manage_token_hash = $2, updated_at = now() WHERE id = $1`, [
+        id,
+        hash,
+      ]);
+      await this.outbox.resent(manager, booking, token, now);
+      await this.audit.recordChange(manager, actor, 'booking.resend', { type: 'booking', id });
+      return { ...booking, manageTokenHash: hash };
+    });
   }
 
   /** Marks attendance (attended or no-show) once the appointment has started. */

@@ -144,6 +144,24 @@ export class OutboxService {
   }
 
   /**
+   * A confirmation sent again with a new manage token: the unsent confirmation and reminder
+   * (whose links carry the old token) are skipped, and both written anew with the new one.
+   */
+  async resent(
+    manager: EntityManager,
+    booking: BookingFacts,
+    token: string,
+    now = new Date(),
+  ): Promise<void> {
+    await this.skipPending(manager, booking.id);
+    const payload = this.payload(booking);
+    await this.write(manager, booking.id, [
+      { kind: 'booking_confirmed', recipient: booking.email, locale: booking.locale, payload, token },
+      ...this.reminder(booking, payload, token, now),
+    ]);
+  }
+
+  /**
    * The booking left its state (cancelled, moved, attended): its unsent confirmation and
    * reminder would now be wrong, so they are skipped in the same transaction.
    */
