@@ -237,7 +237,7 @@ describe('the front desk', () => {
     const patch = (id: string, body: unknown) =>
       t.http.patch(`/api/v1/admin/bookings/${id}`, body, { token });
 
-    it('marks attendance only once the slot has started, and only from booked', async () => {
+    it('marks attendance once the slot has started, and corrects a mark only with a reason, kept in the audit log', async () => {
       const started = await newSlot(t.dataSource, {
         startsAt: new Date(Math.floor((Date.now() + 90_000) / 60_000) * 60_000),
         capacity: 3,
@@ -250,7 +250,21 @@ describe('the front desk', () => {
       );
       expect((await patch(a.id, { status: 'attended' })).json.status).toBe('attended');
       expect((await patch(b.id, { status: 'no_show' })).json.status).toBe('no_show');
-      expectProblem(await patch(a.id, { status: 'no_show' }), 409);
+      expectProblem(await patch(a.id, { status: 'attended' }), 409);
+      // A mark set by mistake: corrected either way, or back to booked, each with a reason.
+      const noReason = expectProblem(await patch(a.id, { status: 'no_show' }), 400);
+      expect(noReason.errors).toEqual([{ field: 'reason', message: expect.stringMatching(/required/) }]);
+      expect((await patch(a.id, { status: 'no_show', reason: 'marked the wrong row' })).json.status).toBe(
+        'no_show',
+      );
+      expect((await patch(b.id, { status: 'booked', reason: 'came in late after all' })).json.status).toBe(
+        'booked',
+      );
+      const [audit] = await t.dataSource.query(
+        `SELECT action, reason FROM audit_event WHERE record_id = $1 ORDER BY created_at DESC LIMIT 1`,
+        [b.id],
+      );
+      expect(audit).toEqual({ action: 'booking.booked', reason: 'came in late after all' });
       const future = await newSlot(t.dataSource, { capacity: 1 });
       const c = await book(future.id);
       expect(expectProblem(await patch(c.id, { status: 'attended' }), 409).detail).toMatch(/started/);
@@ -294,9 +308,8 @@ describe('the front desk', () => {
       expectProblem(await patch('nope', { status: 'attended' }), 400);
       const slot = await newSlot(t.dataSource, { capacity: 1 });
       const booking = await book(slot.id);
-      expect(expectProblem(await patch(booking.id, { status: 'booked' }), 400).errors![0].field).toBe(
-        'status',
-      );
+      expect(expectProblem(await patch(booking.id, { status: 'done' }), 400).errors![0].field).toBe('status');
+      expectProblem(await patch(booking.id, { status: 'booked' }), 409);
     });
   });
 
@@ -395,6 +408,7 @@ describe('the front desk', () => {
         recordType: 'booking',
         recordId: booking.id,
         requestId,
+        reason: null,
         createdAt: expect.any(String),
       });
       const failed = await t.http.get('/api/v1/admin/audit?action=auth.login_failed', { token: admin.token });

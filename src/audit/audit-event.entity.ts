@@ -36,6 +36,10 @@ export class AuditEvent {
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId: string | null;
 
+  /** Why, when staff gave a reason (an attendance correction); cleared by the patient's erasure. */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  reason: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -15,6 +15,7 @@ export interface AuditRecord {
   recordType?: string | null;
   recordId?: string | null;
   requestId?: string | null;
+  reason?: string | null;
 }
 
 @Injectable()
@@ -28,8 +29,8 @@ export class AuditService {
     const db = manager ?? this.dataSource;
     try {
       await db.query(
-        `INSERT INTO audit_event (actor_type, actor_id, action, record_type, record_id, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO audit_event (actor_type, actor_id, action, record_type, record_id, request_id, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
           event.actorType,
           event.actorId ?? null,
@@ -37,6 +38,7 @@ export class AuditService {
           event.recordType ?? null,
           event.recordId ?? null,
           event.requestId ?? null,
+          event.reason ?? null,
         ],
       );
     } catch (error) {
@@ -55,6 +57,7 @@ export class AuditService {
     actor: Actor,
     action: string,
     record: { type: string; id: string },
+    reason?: string,
   ): Promise<void> {
     await this.record(
       {
@@ -64,8 +67,17 @@ export class AuditService {
         recordType: record.type,
         recordId: record.id,
         requestId: actor.requestId ?? null,
+        reason: reason ?? null,
       },
       manager,
+    );
+  }
+
+  /** Erasure: the reasons given about these records go (they may describe the patient). */
+  async forgetReasons(manager: EntityManager, recordIds: string[]): Promise<void> {
+    await manager.query(
+      `UPDATE audit_event SET reason = NULL WHERE record_id = ANY($1::text[]) AND reason IS NOT NULL`,
+      [recordIds],
     );
   }
 
@@ -81,7 +93,7 @@ export class AuditService {
       this.dataSource,
       {
         select: `SELECT id, actor_type AS "actorType", actor_id AS "actorId", action, record_type AS "recordType",
-                 record_id AS "recordId", request_id AS "requestId", created_at AS "createdAt" FROM audit_event`,
+                 record_id AS "recordId", request_id AS "requestId", reason, created_at AS "createdAt" FROM audit_event`,
         countFrom: 'FROM audit_event',
         orderBy: 'created_at DESC, id',
       },

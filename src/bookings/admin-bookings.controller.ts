@@ -61,7 +61,7 @@ export class AdminBookingsController {
   @Patch(':id')
   @ApiOperation({
     summary:
-      'Mark attended or no-show (once started), or cancel for the patient (frees the place, emails them)',
+      'Mark attended or no-show (once started), correct such a mark (with a reason), or cancel for the patient (frees the place, emails them)',
   })
   @ApiOkResponse({ type: AdminBookingDto })
   @ApiProblems(400, 404, 409)
@@ -71,7 +71,7 @@ export class AdminBookingsController {
     @CurrentActor() actor: Actor,
   ): Promise<AdminBookingDto> {
     if (dto.status === 'cancelled') await this.lifecycle.cancel({ id }, actor, dto.reason);
-    else await this.lifecycle.setAttendance(id, dto.status, actor);
+    else await this.lifecycle.setAttendance(id, dto.status, actor, dto.reason);
     return this.listing.get(id);
   }
 

@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import { ConflictError, NotFoundError } from '../common/domain-error';
+import { ConflictError, invalidField, NotFoundError } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { NotificationKind } from '../notifications/notification.entity';
 import { OutboxService } from '../notifications/outbox.service';
@@ -185,25 +185,48 @@ export class BookingLifecycle {
     });
   }
 
-  /** Marks attendance (attended or no-show) once the appointment has started. */
+  /**
+   * Attendance: a booked booking is marked attended or no-show once its appointment has
+   * started; a mark set by mistake is corrected (attended and no-show either way, or back to
+   * booked) with a reason, which the audit entry keeps.
+   */
   async setAttendance(
     id: string,
-    status: 'attended' | 'no_show',
+    status: 'attended' | 'no_show' | 'booked',
     actor: Actor,
+    reason?: string,
     now = new Date(),
   ): Promise<BookingState> {
     return this.change(async (manager) => {
       const booking = await this.lock(manager, { id });
-      this.assertChangeable(booking, actor, now);
-      if (booking.startsAt > now) {
-        throw new ConflictError(
-          'slot-not-started',
-          'Attendance can be marked once the appointment has started.',
-        );
+      if (booking.status === 'booked') {
+        this.assertChangeable(booking, actor, now);
+        if (status === 'booked')
+          throw new ConflictError('booking-not-active', 'This booking is already booked.');
+        if (booking.startsAt > now) {
+          throw new ConflictError(
+            'slot-not-started',
+            'Attendance can be marked once the appointment has started.',
+          );
+        }
+      } else {
+        if (booking.status === 'cancelled') {
+          throw new ConflictError(
+            'booking-cancelled',
+            'This booking is cancelled, and a cancelled booking stays cancelled.',
+          );
+        }
+        if (booking.status === status) {
+          throw new ConflictError(
+            'booking-not-active',
+            `This booking is already marked ${status.replace('_', '-')}.`,
+          );
+        }
+        if (!reason) throw invalidField('reason', 'is required to correct an attendance mark');
       }
       await manager.query(`UPDATE booking SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
       await this.outbox.skipPending(manager, id);
-      await this.audit.recordChange(manager, actor, `booking.${status}`, { type: 'booking', id });
+      await this.audit.recordChange(manager, actor, `booking.${status}`, { type: 'booking', id }, reason);
       return { ...booking, status };
     });
   }
@@ -238,6 +261,7 @@ export class BookingLifecycle {
       const ids = bookings.map((b) => b.id);
       await this.outbox.redact(manager, ids);
       await this.idempotency.forget(manager, ids);
+      await this.audit.forgetReasons(manager, ids);
       const erased = await this.patients.erase(manager, patientId);
       if (erased)
         await this.audit.recordChange(manager, actor, 'patient.erase', { type: 'patient', id: patientId });

@@ -24,6 +24,7 @@ export class AuditEventDto {
   @ApiProperty({ type: String, nullable: true }) recordType: string | null;
   @ApiProperty({ type: String, nullable: true }) recordId: string | null;
   @ApiProperty({ type: String, nullable: true }) requestId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why, for a correction' }) reason: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 

@@ -125,11 +125,17 @@ export class AdminBookingPageDto {
 }
 
 export class UpdateBookingStatusDto {
-  @ApiProperty({ enum: ['attended', 'no_show', 'cancelled'] })
-  @IsIn(['attended', 'no_show', 'cancelled'], { message: 'must be attended, no_show or cancelled' })
-  status: 'attended' | 'no_show' | 'cancelled';
+  @ApiProperty({ enum: ['attended', 'no_show', 'booked', 'cancelled'] })
+  @IsIn(['attended', 'no_show', 'booked', 'cancelled'], {
+    message: 'must be attended, no_show, booked or cancelled',
+  })
+  status: 'attended' | 'no_show' | 'booked' | 'cancelled';
 
-  @ApiPropertyOptional({ maxLength: 500, description: 'Why it was cancelled (told to the patient)' })
+  @ApiPropertyOptional({
+    maxLength: 500,
+    description:
+      'Why: told to the patient for a cancellation; required to correct an attendance mark (kept in the audit log)',
+  })
   @Optional()
   @IsPlainText(500, { multiline: true })
   @IsString()
