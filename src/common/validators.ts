@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IANAZone } from 'luxon';
-import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
+import { IsString, MinLength, ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 import { normalisePhone } from './phone';
 import { parseInstant, parseLocalDate, parseLocalTime } from './time';
 
@@ -131,3 +131,14 @@ export const IsDateOfBirth = () =>
 
 /** Trims a string before it is validated. */
 export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** A person's name as people write it: trimmed, then 1 to 100 characters of plain text. */
+export function IsPersonName() {
+  return (target: object, propertyName: string) => {
+    // Applied as the decorators would be stacked: the string check first, trimming before all.
+    IsString()(target, propertyName);
+    IsPlainText(100)(target, propertyName);
+    MinLength(1, { message: 'must not be empty' })(target, propertyName);
+    Trim()(target, propertyName);
+  };
+}

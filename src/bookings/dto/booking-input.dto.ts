@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
@@ -7,31 +7,22 @@ import {
   IsString,
   IsUUID,
   MaxLength,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsDateOfBirth, IsPhone, IsPlainText, Optional } from '../../common/validators';
+import { IsDateOfBirth, IsPersonName, IsPhone, IsPlainText, Optional, Trim } from '../../common/validators';
 import { LOCALES, type Locale } from '../../common/locale';
-
-const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
 export class PatientDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Anna' })
-  @trim()
-  @MinLength(1, { message: 'must not be empty' })
-  @IsPlainText(100)
-  @IsString()
+  @IsPersonName()
   firstName: string;
 
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'de Vries' })
-  @trim()
-  @MinLength(1, { message: 'must not be empty' })
-  @IsPlainText(100)
-  @IsString()
+  @IsPersonName()
   lastName: string;
 
   @ApiProperty({ maxLength: 254, example: 'anna.devries@example.nl' })
-  @trim()
+  @Trim()
   @MaxLength(254)
   @IsEmail({}, { message: 'must be an email address' })
   email: string;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength, IsEmail, IsIn, MinLength } from 'class-validator';
+import { IsString, MaxLength, IsEmail, IsIn } from 'class-validator';
 import { LOCALES, type Locale } from '../../common/locale';
-import { IsDateOfBirth, IsPhone, IsPlainText, Optional, Trim } from '../../common/validators';
+import { IsDateOfBirth, IsPersonName, IsPhone, Optional, Trim } from '../../common/validators';
 import { PageQueryDto } from '../../common/pagination.dto';
 
 export class PatientQueryDto extends PageQueryDto {
@@ -80,18 +80,12 @@ export class PatientExportDto {
 export class UpdatePatientDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
   @Optional()
-  @Trim()
-  @MinLength(1, { message: 'must not be empty' })
-  @IsPlainText(100)
-  @IsString()
+  @IsPersonName()
   firstName?: string;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
   @Optional()
-  @Trim()
-  @MinLength(1, { message: 'must not be empty' })
-  @IsPlainText(100)
-  @IsString()
+  @IsPersonName()
   lastName?: string;
 
   @ApiPropertyOptional({ maxLength: 254 })
