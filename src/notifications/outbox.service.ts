@@ -135,12 +135,8 @@ export class OutboxService {
     token: string,
     now = new Date(),
   ): Promise<void> {
-    await this.skipPending(manager, booking.id);
     const payload = { ...this.payload(booking), previousStartsAt: previousStartsAt.toISOString() };
-    await this.write(manager, booking.id, [
-      { kind: 'booking_rescheduled', recipient: booking.email, locale: booking.locale, payload, token },
-      ...this.reminder(booking, this.payload(booking), token, now),
-    ]);
+    await this.replacePending(manager, booking, 'booking_rescheduled', payload, token, now);
   }
 
   /**
@@ -153,11 +149,25 @@ export class OutboxService {
     token: string,
     now = new Date(),
   ): Promise<void> {
+    await this.replacePending(manager, booking, 'booking_confirmed', this.payload(booking), token, now);
+  }
+
+  /**
+   * The booking's state changed under a new link or time: its unsent confirmation and reminder
+   * are skipped, and `kind` is written with a new reminder, both linking with `token`.
+   */
+  private async replacePending(
+    manager: EntityManager,
+    booking: BookingFacts,
+    kind: NotificationKind,
+    payload: NotificationPayload,
+    token: string,
+    now: Date,
+  ): Promise<void> {
     await this.skipPending(manager, booking.id);
-    const payload = this.payload(booking);
     await this.write(manager, booking.id, [
-      { kind: 'booking_confirmed', recipient: booking.email, locale: booking.locale, payload, token },
-      ...this.reminder(booking, payload, token, now),
+      { kind, recipient: booking.email, locale: booking.locale, payload, token },
+      ...this.reminder(booking, this.payload(booking), token, now),
     ]);
   }
 
