@@ -25,9 +25,10 @@ const pool = new Pool({
   statement_timeout: 30_000,
   idle_in_transaction_session_timeout: 60_000,
 });
-const REMINDER_HOURS = 24;
+const REMINDER_HOURS = 48;
 const MAX_ACTIVE_BOOKINGS = 2;
 const MIN_NOTICE_MINUTES = 60;
+const HORIZON_DAYS = Number(process.env.BOOKING_HORIZON_DAYS ?? 90);
 
 const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes`;
 const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
@@ -38,7 +39,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  * $3 the new booking's id, $4 the most upcoming bookings per identity, $5 slot, $6 earliest
  * start, $7-$12 the patient (first and last name, email, phone, date of birth, locale), $13
  * reference, $14 token hash, $15 notes, $16 sealed token, $17 email payload, $18 reminder hours,
- * $19 front desk.
+ * $19 front desk, $20 latest start (the horizon), $21 the front desk's language.
  */
 const BOOK_SQL = `
   WITH quota AS (
@@ -50,7 +51,8 @@ const BOOK_SQL = `
   RETURNING identity),
   place AS (
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
-  WHERE id = $5 AND status = 'open' AND booked_count < capacity AND starts_at > $6
+  WHERE id = $5 AND status = 'open' AND booked_count < capacity
+    AND starts_at > $6 AND starts_at <= $20
     AND EXISTS (SELECT FROM quota)
   RETURNING id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes),
   patient_row AS (
@@ -76,7 +78,7 @@ const BOOK_SQL = `
   FROM new_booking, place, patient_row, LATERAL (VALUES
     ('booking_confirmed', $9::text, $12::text, $1::timestamptz, $16::text),
     ('reminder', $9::text, $12::text, place."startsAt" - $18::float8 * interval '1 hour', $16::text),
-    ('staff_new_booking', $19::text, 'en', $1::timestamptz, NULL)
+    ('staff_new_booking', $19::text, $21::text, $1::timestamptz, NULL)
   ) AS email (kind, recipient, locale, not_before, secret)
   WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > $1::timestamptz))
   SELECT new_booking.id, new_booking.created_at AS "createdAt", place."startsAt", place."endsAt",
@@ -108,7 +110,7 @@ const AVAILABLE_SLOTS_SQL = `
          capacity - booked_count AS remaining
   FROM slot
   WHERE status = 'open' AND booked_count < capacity
-    AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3
+    AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3 AND starts_at <= $8
     AND (starts_at, id) > ($4::timestamptz, $5::uuid)
   ORDER BY starts_at, id
   LIMIT $6`;
@@ -194,6 +196,7 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     secret: token,
     reminderHours: REMINDER_HOURS,
     frontDesk: null,
+    staffLocale: 'nl',
   };
   let reference = '';
   let booked: BookRow | undefined;
@@ -220,6 +223,8 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
         emails.payload,
         emails.reminderHours,
         emails.frontDesk,
+        new Date(now.getTime() + HORIZON_DAYS * 86_400_000),
+        emails.staffLocale,
       ];
       [booked] = (await pool.query<BookRow>(BOOK_SQL, parameters)).rows;
     } catch (error) {
@@ -258,6 +263,7 @@ async function slots(url: URL, res: ServerResponse): Promise<void> {
     '00000000-0000-0000-0000-000000000000',
     limit + 1,
     'Europe/Amsterdam',
+    new Date(now.getTime() + HORIZON_DAYS * 86_400_000),
   ]);
   const page = rows.slice(0, limit);
   send(res, 200, {

@@ -11,6 +11,7 @@ const SRC = __dirname;
 const INFRASTRUCTURE = new Set(['common', 'config', 'database']);
 const OWNER: Record<string, string> = {
   slot: 'slots',
+  closure: 'slots',
   booking: 'bookings',
   idempotency_key: 'bookings',
   booking_quota: 'bookings',

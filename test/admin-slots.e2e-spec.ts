@@ -141,13 +141,20 @@ describe('staff slot endpoints', () => {
     it('creates a rota in clinic time, then nothing the second time', async () => {
       const first = await post('/bulk', designRota);
       expect(first.status).toBe(201);
-      expect(first.json).toEqual({ created: 9 * 14, skipped: 0, skippedPast: 0, skippedOverlapping: 0 });
+      expect(first.json).toEqual({
+        created: 9 * 14,
+        skipped: 0,
+        skippedPast: 0,
+        skippedOverlapping: 0,
+        skippedClosed: 0,
+      });
       const second = await post('/bulk', designRota);
       expect(second.json).toEqual({
         created: 0,
         skipped: 9 * 14,
         skippedPast: 0,
         skippedOverlapping: 9 * 14,
+        skippedClosed: 0,
       });
       // 2031-03-24 is winter time in Amsterdam (09:00 = 08:00Z); 2031-04-01 is summer time (07:00Z).
       const starts = await t.dataSource.query(
@@ -176,7 +183,13 @@ describe('staff slot endpoints', () => {
         to: '2031-07-07',
         excludeDates: [],
       });
-      expect(response.json).toEqual({ created: 12, skipped: 2, skippedPast: 0, skippedOverlapping: 2 });
+      expect(response.json).toEqual({
+        created: 12,
+        skipped: 2,
+        skippedPast: 0,
+        skippedOverlapping: 2,
+        skippedClosed: 0,
+      });
     });
 
     it('says how many slots were left out because they were past, and how many because they overlapped', async () => {
@@ -193,6 +206,7 @@ describe('staff slot endpoints', () => {
         skipped: 5 * 14,
         skippedPast: 5 * 14,
         skippedOverlapping: 0,
+        skippedClosed: 0,
       });
     });
 
@@ -205,7 +219,13 @@ describe('staff slot endpoints', () => {
         breaks: [],
         timezone: 'America/New_York',
       });
-      expect(response.json).toEqual({ created: 1, skipped: 0, skippedPast: 0, skippedOverlapping: 0 });
+      expect(response.json).toEqual({
+        created: 1,
+        skipped: 0,
+        skippedPast: 0,
+        skippedOverlapping: 0,
+        skippedClosed: 0,
+      });
       const [row] = await t.dataSource.query(
         `SELECT starts_at FROM slot WHERE starts_at::date = '2031-08-04'`,
       );

@@ -59,11 +59,13 @@ describe('booking a B12 assessment', () => {
         tokenHash: 'a'.repeat(64),
         notes: null,
         earliest: new Date(),
+        latest: new Date('9999-01-01T00:00:00Z'),
         now: new Date(),
         payload: '{"slotId": null}',
         secret: 'sealed',
         reminderHours: 24,
         frontDesk: null,
+        staffLocale: 'nl',
       }),
     );
 
@@ -135,6 +137,7 @@ describe('booking a B12 assessment', () => {
         startsAt: slot.startsAt,
         endsAt: slot.endsAt,
         withinLimit: true,
+        patientFound: true,
       });
       expect(await counts(slot.id)).toEqual({ bookedCount: 2, booked: 2 });
       const emails = await t.dataSource.query(

@@ -87,6 +87,7 @@ describe('the front desk', () => {
         id: ids.mueller,
         reference: expect.stringMatching(/^B12-/),
         status: 'booked',
+        source: 'online',
         slot: {
           id: expect.any(String),
           startsAt: `${day}T08:00:00.000Z`,
@@ -180,7 +181,7 @@ describe('the front desk', () => {
       expect(viaAccept.contentType).toMatch(/^text\/csv/);
       const lines = viaAccept.text.trimEnd().split('\r\n');
       expect(lines[0]).toBe(
-        'reference,status,slot_starts_at,slot_ends_at,first_name,last_name,email,phone,date_of_birth,notes,created_at,cancelled_at,cancelled_by,cancel_reason,submitted_first_name,submitted_last_name,submitted_phone',
+        'reference,status,source,slot_starts_at,slot_ends_at,first_name,last_name,email,phone,date_of_birth,notes,created_at,cancelled_at,cancelled_by,cancel_reason,submitted_first_name,submitted_last_name,submitted_phone',
       );
       expect(lines).toHaveLength(1 + 4);
       const evil = lines.find((l) => l.includes('HYPERLINK'))!;

@@ -74,6 +74,7 @@ describe('email: outbox and dispatcher', () => {
       sequence: 0,
       start: '2027-12-07T09:00:00.000Z',
       end: '2027-12-07T09:30:00.000Z',
+      location: 'Gold City Medical Center',
     });
     // The server has the message a moment before the dispatcher records it as sent.
     const row = await eventually(async () => {
@@ -99,7 +100,8 @@ describe('email: outbox and dispatcher', () => {
       (m) => to('desk@clinic.test')(m) && m.subject!.includes(booking.reference),
     );
     expect(notice.text).toContain('Sanne');
-    expect(notice.text).toContain('Tuesday 7 December 2027 at 10:00');
+    // In the front desk's language (STAFF_LOCALE, default nl).
+    expect(notice.text).toContain('dinsdag 7 december 2027 om 10:00');
     // Subjects show on lock screens: the notice's names the reference, not the patient, and no
     // subject names the kind of assessment.
     expect(notice.subject).not.toContain('Sanne');
@@ -144,7 +146,7 @@ describe('email: outbox and dispatcher', () => {
       {
         kind: 'reminder',
         recipient: 'reminder.later@example.nl',
-        notBefore: new Date('2027-10-04T07:00:00Z'),
+        notBefore: new Date('2027-10-03T07:00:00Z'),
         payload,
       },
       { kind: 'staff_new_booking', recipient: 'desk@clinic.test', notBefore: expect.any(Date), payload },
@@ -227,7 +229,7 @@ describe('email: outbox and dispatcher', () => {
       [booking.id],
     );
     expect(reminders.map((r: { status: string }) => r.status)).toEqual(['skipped', 'pending']);
-    expect(reminders[1].not_before.toISOString()).toBe('2027-09-15T12:00:00.000Z');
+    expect(reminders[1].not_before.toISOString()).toBe('2027-09-14T12:00:00.000Z');
   });
 
   it('keeps every email through an SMTP outage (refusing, then down) and sends each exactly once after', async () => {

@@ -175,6 +175,7 @@ describe('availability at scale', () => {
           '00000000-0000-0000-0000-000000000000',
           51,
           'Europe/Amsterdam',
+          daysFromNow(200, 0),
         ]),
       ];
       const text = JSON.stringify(plan);

@@ -30,6 +30,7 @@ describe('email addresses in errors', () => {
       NOTIFICATION_POLL_MS: '50',
       NOTIFICATION_RETRY_BASE_MS: '60000',
       SCHEDULED_JOBS: 'off',
+      BOOKING_HORIZON_DAYS: '3650',
     });
     const sink = new Writable({
       write(chunk, _encoding, done) {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req, StreamableFile } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
@@ -23,8 +24,11 @@ import {
   AdminBookingPageDto,
   AdminBookingQueryDto,
   CancelSlotDto,
+  StaffBookingDto,
+  StaffRescheduleDto,
   UpdateBookingStatusDto,
 } from './dto/admin-booking.dto';
+import { BookingsService } from './bookings.service';
 
 @ApiTags('admin: bookings')
 @Controller('admin/bookings')
@@ -33,6 +37,7 @@ export class AdminBookingsController {
   constructor(
     private readonly listing: BookingListingQueries,
     private readonly lifecycle: BookingLifecycle,
+    private readonly bookings: BookingsService,
   ) {}
 
   @Get()
@@ -56,6 +61,40 @@ export class AdminBookingsController {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="bookings.csv"',
     });
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Book for a patient on the phone (new or known), any slot that has not started',
+    description:
+      'No minimum notice, no booking horizon and no booking limit; capacity still holds. ' +
+      'The booking’s source is staff. With notify (default true) the patient gets the confirmation with its manage link.',
+  })
+  @ApiCreatedResponse({ type: AdminBookingDto })
+  @ApiProblems(400, 404, 409)
+  async create(@Body() dto: StaffBookingDto, @CurrentActor() actor: Actor): Promise<AdminBookingDto> {
+    return this.listing.get(await this.bookings.bookByStaff(dto, actor));
+  }
+
+  @Post(':id/reschedule')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Move a booking to another slot (no deadline for staff); nothing changes if the new place cannot be had',
+    description:
+      'The patient is emailed the new time with an updated calendar invite and a new manage link ' +
+      '(the old link stops working), unless notify is false.',
+  })
+  @ApiOkResponse({ type: AdminBookingDto })
+  @ApiProblems(400, 404, 409)
+  async reschedule(
+    @UuidParam() id: string,
+    @Body() dto: StaffRescheduleDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<AdminBookingDto> {
+    await this.lifecycle.reschedule({ id }, dto.slotId, actor, { notify: dto.notify });
+    return this.listing.get(id);
   }
 
   @Patch(':id')

@@ -5,11 +5,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { ConflictError, invalidField, NotFoundError } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
 import type { NotificationKind } from '../notifications/notification.entity';
 import { OutboxService } from '../notifications/outbox.service';
 import { PatientsService } from '../patients/patients.service';
 import type { SlotRow } from '../slots/dto/slot.dto';
+import { ClosuresService } from '../slots/closures.service';
+import type { ClosureResultDto, CreateClosureDto } from '../slots/dto/closure.dto';
 import { SlotsService } from '../slots/slots.service';
 import { hashToken, newManageToken, REFERENCE_PATTERN } from './booking-codes';
 import {
@@ -70,6 +72,7 @@ export class BookingLifecycle {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly slots: SlotsService,
+    private readonly closures: ClosuresService,
     private readonly patients: PatientsService,
     private readonly idempotency: IdempotencyService,
     private readonly outbox: OutboxService,
@@ -116,26 +119,63 @@ export class BookingLifecycle {
   }
 
   /**
-   * Moves a patient's booking to another slot: the new place is taken first, and the old one
-   * freed only then; if the new place cannot be had, nothing changes (the refusal says why).
+   * Closes the clinic on local dates, in one transaction: the closure is recorded (no slot is
+   * created on those dates meanwhile or later), then every slot on them is closed to new
+   * bookings, or, with `cancelBookings`, cancelled with each of its bookings (each patient sent
+   * a slot_cancelled email with the closure's reason). A booking that took its place before the
+   * slot was locked here is cancelled with it; one after finds the slot closed or cancelled.
+   */
+  async close(dto: CreateClosureDto, actor: Actor): Promise<ClosureResultDto> {
+    return this.change(async (manager) => {
+      const { closure, slotIds } = await this.closures.add(manager, dto);
+      await this.slots.lockInOrder(manager, slotIds);
+      const result = { ...closure, closedSlots: 0, cancelledSlots: 0, cancelledBookings: 0 };
+      if (dto.cancelBookings) {
+        for (const slotId of slotIds) {
+          for (const booking of await bookedInSlot(manager, slotId)) {
+            await this.cancelLocked(manager, booking, actor, dto.reason, 'slot_cancelled');
+            result.cancelledBookings++;
+          }
+          if (await this.slots.markCancelled(manager, slotId)) result.cancelledSlots++;
+        }
+      } else {
+        result.closedSlots = (await this.closures.closeSlots(manager, slotIds)).length;
+      }
+      await this.audit.recordChange(manager, actor, 'closure.create', { type: 'closure', id: closure.id });
+      return result;
+    });
+  }
+
+  /**
+   * Moves a booking to another slot: the new place is taken first, and the old one freed only
+   * then; if the new place cannot be had, nothing changes (the refusal says why). A patient
+   * (by reference and token) keeps to the deadline, the minimum notice and the horizon, and the
+   * front desk is told; staff (by id) move any booked booking to any slot not yet started, and
+   * the patient's email carries a new manage link (staff never hold the patient's token), or,
+   * with `notify` false, no email is sent.
    */
   async reschedule(
-    target: { reference: string; token: string | undefined },
+    target: BookingTarget,
     slotId: string,
     actor: Actor,
-    now = new Date(),
+    { notify = true, now = new Date() }: { notify?: boolean; now?: Date } = {},
   ): Promise<BookingState> {
+    const booker = actor.type === 'patient' ? 'patient' : 'staff';
     try {
       return await this.change(async (manager) => {
         const booking = await this.lock(manager, target, [slotId]);
         this.assertChangeable(booking, actor, now);
         if (booking.slotId === slotId)
           throw new ConflictError('same-slot', 'The booking is already in this slot.');
-        const slot = await this.slots.takePlace(manager, slotId, now);
+        const slot = await this.slots.takePlace(manager, slotId, now, booker);
         if (!slot) throw new NoPlace(slotId);
+        // lock() checked a patient's token against the booking; staff's emails link with a new one.
+        const link =
+          'token' in target ? { token: target.token!, hash: booking.manageTokenHash } : newManageToken();
         await manager.query(
-          `UPDATE booking SET slot_id = $2, ics_sequence = ics_sequence + 1, updated_at = now() WHERE id = $1`,
-          [booking.id, slotId],
+          `UPDATE booking SET slot_id = $2, ics_sequence = ics_sequence + 1, manage_token_hash = $3, updated_at = now()
+           WHERE id = $1`,
+          [booking.id, slotId, notify ? link.hash : booking.manageTokenHash],
         );
         await this.slots.releasePlace(manager, booking.slotId);
         const moved = {
@@ -145,8 +185,10 @@ export class BookingLifecycle {
           endsAt: slot.endsAt,
           sequence: booking.sequence + 1,
         };
-        // lock() checked the token against the booking; the new emails link with it.
-        await this.outbox.rescheduled(manager, moved, booking.startsAt, target.token!, now);
+        if (notify) await this.outbox.rescheduled(manager, moved, booking.startsAt, link.token, now);
+        else await this.outbox.skipPending(manager, booking.id);
+        if (booker === 'patient')
+          await this.outbox.toFrontDesk(manager, moved, 'staff_booking_rescheduled', booking.startsAt);
         await this.audit.recordChange(manager, actor, 'booking.reschedule', {
           type: 'booking',
           id: booking.id,
@@ -155,7 +197,7 @@ export class BookingLifecycle {
       });
     } catch (error) {
       // Read after the rollback, on a connection of its own: why the new place could not be had.
-      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now);
+      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(error.slotId, now, booker);
       throw error;
     }
   }
@@ -290,6 +332,8 @@ export class BookingLifecycle {
     await this.slots.releasePlace(manager, booking.slotId);
     const cancelled = { ...booking, status: 'cancelled' as const, sequence: booking.sequence + 1 };
     await this.outbox.cancelled(manager, cancelled, reason, kind);
+    if (actor.type === 'patient')
+      await this.outbox.toFrontDesk(manager, cancelled, 'staff_booking_cancelled', undefined, reason);
     await this.audit.recordChange(manager, actor, 'booking.cancel', { type: 'booking', id: booking.id });
     return cancelled;
   }
@@ -328,7 +372,7 @@ export class BookingLifecycle {
     if (booking.startsAt.getTime() <= deadline) {
       throw new ConflictError(
         'deadline-passed',
-        `Bookings can be changed online until ${this.config.cancellationDeadlineHours} hours before the appointment. Please call the clinic.`,
+        `Bookings can be changed online until ${this.config.cancellationDeadlineHours} hours before the appointment. ${callTheClinic(this.config)}`,
       );
     }
   }

@@ -18,7 +18,7 @@ import type {
 
 /** The listing's columns; times as ISO text (isoUtc), sent on as they are. */
 const COLUMNS = `
-  b.id, b.reference, b.status, b.notes, ${isoUtc('b.cancelled_at')} AS "cancelledAt", b.cancel_reason AS "cancelReason",
+  b.id, b.reference, b.status, b.source, b.notes, ${isoUtc('b.cancelled_at')} AS "cancelledAt", b.cancel_reason AS "cancelReason",
   b.cancelled_by AS "cancelledBy", ${isoUtc('b.created_at')} AS "createdAt",
   s.id AS "slotId", ${isoUtc('s.starts_at')} AS "startsAt", ${isoUtc('s.ends_at')} AS "endsAt",
   p.id AS "patientId", p.first_name AS "firstName", p.last_name AS "lastName", p.email, p.phone,
@@ -41,6 +41,7 @@ const ORDER: Record<BookingSort, string> = {
 const CSV_HEADER = [
   'reference',
   'status',
+  'source',
   'slot_starts_at',
   'slot_ends_at',
   'first_name',
@@ -62,6 +63,7 @@ interface ListRow {
   id: string;
   reference: string;
   status: AdminBookingDto['status'];
+  source: AdminBookingDto['source'];
   notes: string | null;
   cancelledAt: string | null;
   cancelReason: string | null;
@@ -84,6 +86,7 @@ function toAdminBookingDto(row: ListRow, zone: string): AdminBookingDto {
     id: row.id,
     reference: row.reference,
     status: row.status,
+    source: row.source,
     slot: {
       id: row.slotId,
       startsAt: row.startsAt,
@@ -236,6 +239,7 @@ async function* csvLines(rows: AsyncIterable<ListRow>): AsyncGenerator<string> {
     yield csvLine([
       row.reference,
       row.status,
+      row.source,
       row.startsAt,
       row.endsAt,
       row.firstName,

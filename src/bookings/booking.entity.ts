@@ -15,6 +15,10 @@ import { Slot } from '../slots/slot.entity';
 export const BOOKING_STATUSES = ['booked', 'cancelled', 'attended', 'no_show'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
+/** Who made a booking: the patient online, or staff for a patient on the phone. */
+export const BOOKING_SOURCES = ['online', 'staff'] as const;
+export type BookingSource = (typeof BOOKING_SOURCES)[number];
+
 @Entity('booking')
 @Index('booking_reference_unique', ['reference'], { unique: true })
 @Index('booking_one_active_per_patient', ['patientId', 'slotId'], {
@@ -25,6 +29,7 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 @Index('booking_patient_idx', ['patientId'])
 @Index('booking_created_idx', ['createdAt'])
 @Check('booking_status_valid', `"status" IN ('booked', 'cancelled', 'attended', 'no_show')`)
+@Check('booking_source_valid', `"source" IN ('online', 'staff')`)
 @Check('booking_cancelled_by_valid', `"cancelled_by" IS NULL OR "cancelled_by" IN ('patient', 'staff')`)
 export class Booking {
   @PrimaryGeneratedColumn('uuid')
@@ -57,6 +62,9 @@ export class Booking {
 
   @Column({ type: 'text', nullable: true })
   notes: string | null;
+
+  @Column({ type: 'varchar', length: 10, default: 'online' })
+  source: BookingSource;
 
   /**
    * The name and phone as submitted with this booking. A booking never changes the patient's

@@ -3,20 +3,23 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { violatedConstraint } from '../common/database-errors';
-import { ConflictError } from '../common/domain-error';
-import { localeFromAcceptLanguage } from '../common/locale';
+import type { Actor } from '../audit/actor';
+import { AuditService } from '../audit/audit.service';
+import { ConflictError, invalidField, NotFoundError } from '../common/domain-error';
+import { type Locale, localeFromAcceptLanguage } from '../common/locale';
 import { updateReturning } from '../common/sql';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
 import { OutboxService } from '../notifications/outbox.service';
-import type { PatientDetails } from '../patients/patients.service';
+import { type PatientDetails, PatientsService } from '../patients/patients.service';
 import { SlotsService } from '../slots/slots.service';
-import { BOOK, type BookRow } from './book.statement';
+import { BOOK, type BookRow, STAFF_BOOK } from './book.statement';
 import { newManageToken, newReference } from './booking-codes';
 import { bookingIdentity, PRUNE_QUOTAS_SQL, RELEASE_QUOTA_SQL } from './booking-quota';
 import { bookingForToken } from './booking-lifecycle';
 import { toBookingDto } from './booking.queries';
 import { normalisePhone } from '../common/phone';
-import type { CreateBookingDto } from './dto/booking-input.dto';
+import type { StaffBookingDto } from './dto/admin-booking.dto';
+import type { CreateBookingDto, PatientDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto } from './dto/booking.dto';
 import { IdempotencyService } from './idempotency.service';
 import { RefusalHints } from './refusal-hints';
@@ -25,7 +28,7 @@ import { RefusalHints } from './refusal-hints';
 class NoPlace extends Error {
   constructor(
     readonly slotId: string,
-    readonly quota: { identity: string; bookingId: string },
+    readonly quota?: { identity: string; bookingId: string },
   ) {
     super('no place');
   }
@@ -46,6 +49,8 @@ export class BookingsService {
     private readonly slots: SlotsService,
     private readonly idempotency: IdempotencyService,
     private readonly outbox: OutboxService,
+    private readonly patients: PatientsService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,14 +72,10 @@ export class BookingsService {
       if (claim.kind === 'replay')
         return { statusCode: claim.statusCode, body: claim.body as BookingCreatedDto };
     }
-    const details = {
-      firstName: dto.patient.firstName,
-      lastName: dto.patient.lastName,
-      email: dto.patient.email.toLowerCase(),
-      phone: normalisePhone(dto.patient.phone)!,
-      dateOfBirth: dto.patient.dateOfBirth,
-      locale: dto.locale ?? localeFromAcceptLanguage(request.acceptLanguage) ?? 'en',
-    };
+    const details = this.detailsOf(
+      dto.patient,
+      dto.locale ?? localeFromAcceptLanguage(request.acceptLanguage) ?? 'en',
+    );
     try {
       // A slot refused a moment ago (full, closed) is most likely still refused: read it
       // first, so a rush on a full slot costs one query per attempt, not a booking statement
@@ -91,7 +92,7 @@ export class BookingsService {
       if (!(error instanceof NoPlace)) throw error;
       // The quota's entry for this attempt is given back, so that a refused attempt does not
       // count against the patient's limit (inside a transaction it was rolled back already).
-      await this.dataSource.query(RELEASE_QUOTA_SQL, [error.quota.identity, error.quota.bookingId]);
+      await this.dataSource.query(RELEASE_QUOTA_SQL, [error.quota!.identity, error.quota!.bookingId]);
       throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
     }
   }
@@ -107,9 +108,62 @@ export class BookingsService {
   }
 
   /**
-   * Runs the booking statement (BOOK) under a fresh reference, drawing again on the rare collision (the failed
-   * statement wrote nothing), inside a transaction with the stored answer when there is an
-   * idempotency key. Throws NoPlace when no place could be had.
+   * A booking staff make for a patient on the phone (STAFF_BOOK): for a known patient (by id)
+   * or one given by details; any slot that has not started (no minimum notice, no horizon), the
+   * capacity still decided by the slot's conditional update; no booking limit; source `staff`;
+   * with `notify`, the confirmation and the reminder as for an online booking. Audited in the
+   * same transaction. Answers the new booking's id.
+   */
+  async bookByStaff(dto: StaffBookingDto, actor: Actor, now = new Date()): Promise<string> {
+    if (dto.patient && dto.patientId)
+      throw invalidField('patientId', 'must not be given together with patient details');
+    if (!dto.patient && !dto.patientId)
+      throw invalidField('patient', 'is required: the patient’s details, or patientId for a known patient');
+    let details: PatientDetails;
+    if (dto.patientId) {
+      const record = await this.patients.details(dto.patientId);
+      if (!record) throw new NotFoundError('There is no patient with this id.');
+      details = { ...record, locale: dto.locale ?? record.locale };
+    } else {
+      details = this.detailsOf(dto.patient!, dto.locale ?? this.config.staffLocale);
+    }
+    const variant =
+      STAFF_BOOK[dto.patientId ? 'known' : 'details'][dto.notify === false ? 'silent' : 'notify'];
+    const { token, hash } = newManageToken();
+    const fixed = {
+      ...details,
+      ...this.outbox.bookedEmailValues(dto.slotId, token),
+      ...this.slots.bookableWindow(now, 'staff'),
+      frontDesk: null,
+      bookingId: randomUUID(),
+      patientId: dto.patientId,
+      slotId: dto.slotId,
+      tokenHash: hash,
+      notes: dto.notes ?? null,
+      now,
+    };
+    try {
+      const id = await this.withFreshReference((reference) =>
+        this.dataSource.transaction(async (manager) => {
+          const [row] = await manager.query<BookRow[]>(variant.text, variant.values({ ...fixed, reference }));
+          if (!row.patientFound) throw new NotFoundError('There is no patient with this id.');
+          if (row.id === null) throw new NoPlace(dto.slotId);
+          await this.audit.recordChange(manager, actor, 'booking.create', { type: 'booking', id: row.id });
+          return row.id;
+        }),
+      );
+      this.outbox.afterCommit();
+      return id;
+    } catch (error) {
+      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(dto.slotId, now, 'staff');
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the patient's booking statement (BOOK) under a fresh reference, inside a transaction
+   * with the stored answer when there is an idempotency key. Throws NoPlace when no place could
+   * be had.
    */
   private async bookPlace(
     dto: CreateBookingDto,
@@ -118,30 +172,26 @@ export class BookingsService {
     now: Date,
   ): Promise<BookingCreatedDto> {
     const { token, hash } = newManageToken();
-    const emails = this.outbox.bookedEmailValues(dto.slotId, token);
-    const earliest = this.slots.earliestBookableStart(now);
     const quota = { identity: bookingIdentity(details.email, details.dateOfBirth), bookingId: randomUUID() };
     const maxActive = this.config.maxActiveBookingsPerPatient;
-    for (let attempt = 1; ; attempt++) {
-      const reference = newReference();
-      const parameters = BOOK.values({
-        ...details,
-        ...emails,
-        ...quota,
-        maxActive,
-        reference,
-        slotId: dto.slotId,
-        tokenHash: hash,
-        notes: dto.notes ?? null,
-        earliest,
-        now,
-      });
+    const fixed = {
+      ...details,
+      ...this.outbox.bookedEmailValues(dto.slotId, token),
+      ...this.slots.bookableWindow(now),
+      ...quota,
+      maxActive,
+      slotId: dto.slotId,
+      tokenHash: hash,
+      notes: dto.notes ?? null,
+      now,
+    };
+    return this.withFreshReference(async (reference) => {
       const book = async (db: EntityManager): Promise<BookingCreatedDto> => {
-        const [row] = await db.query<BookRow[]>(BOOK.text, parameters);
+        const [row] = await db.query<BookRow[]>(BOOK.text, BOOK.values({ ...fixed, reference }));
         if (!row.withinLimit) {
           throw new ConflictError(
             'booking-limit',
-            `You already have ${maxActive} upcoming booking${maxActive === 1 ? '' : 's'}. Please cancel one first, or call the clinic.`,
+            `You already have ${maxActive} upcoming booking${maxActive === 1 ? '' : 's'}. Please cancel one first. To book more, ${callTheClinic(this.config).replace(/^P/, 'p')}`,
           );
         }
         if (row.id === null) throw new NoPlace(dto.slotId, quota);
@@ -163,13 +213,35 @@ export class BookingsService {
         if (key) await this.idempotency.complete(db, key, 201, created, row.id);
         return created;
       };
+      return key ? this.dataSource.transaction(book) : book(this.dataSource.manager);
+    });
+  }
+
+  /**
+   * Runs `book` under a fresh reference, drawing again on the rare collision (the failed
+   * statement wrote nothing).
+   */
+  private async withFreshReference<T>(book: (reference: string) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        return key ? await this.dataSource.transaction(book) : await book(this.dataSource.manager);
+        return await book(newReference());
       } catch (error) {
         if (attempt < 5 && violatedConstraint(error) === 'booking_reference_unique') continue;
         throw error;
       }
     }
+  }
+
+  /** A patient's details as submitted: email lower-cased, phone as E.164. */
+  private detailsOf(patient: PatientDto, locale: Locale): PatientDetails {
+    return {
+      firstName: patient.firstName,
+      lastName: patient.lastName,
+      email: patient.email.toLowerCase(),
+      phone: normalisePhone(patient.phone)!,
+      dateOfBirth: patient.dateOfBirth,
+      locale,
+    };
   }
 
   /** Remembers that `slotId` could not be booked, and answers why. */

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       publicBaseUrl: 'http://localhost:3000',
       bookingMinNoticeMinutes: 60,
       cancellationDeadlineHours: 24,
-      reminderHoursBefore: 24,
+      reminderHoursBefore: 48,
       notificationMaxAttempts: 8,
       notificationRetryBaseMs: 30000,
       notificationPollMs: 1000,

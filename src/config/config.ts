@@ -51,6 +51,13 @@ export const CONFIG_FIELDS = z.object({
   MAIL_FROM: z.string().min(3).default('Gold City Medical Center <bookings@localhost>'),
   FRONT_DESK_EMAIL: email.optional(),
   CLINIC_NAME: z.string().min(1).max(200).default('Gold City Medical Center'),
+  CLINIC_PHONE: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9][0-9 ()-]{4,30}$/, 'must be a phone number, e.g. +31 20 123 4567')
+    .optional(),
+  CLINIC_ADDRESS: z.string().trim().min(1).max(300).optional(),
+  STAFF_LOCALE: z.enum(['en', 'nl'], { message: 'must be en or nl' }).default('nl'),
   CLINIC_TIMEZONE: z
     .string()
     .default('Europe/Amsterdam')
@@ -58,7 +65,8 @@ export const CONFIG_FIELDS = z.object({
   PUBLIC_BASE_URL: url(['http', 'https']).optional(),
   BOOKING_MIN_NOTICE_MINUTES: int(0, 60 * 24 * 365).default(60),
   CANCELLATION_DEADLINE_HOURS: int(0, 24 * 365).default(24),
-  REMINDER_HOURS_BEFORE: positiveNumber.default(24),
+  REMINDER_HOURS_BEFORE: positiveNumber.default(48),
+  BOOKING_HORIZON_DAYS: int(1, 36500).default(90),
   NOTIFICATION_MAX_ATTEMPTS: int(1, 100).default(8),
   NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
   NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
@@ -159,6 +167,15 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
   MAIL_FROM: { text: 'sender of every email' },
   FRONT_DESK_EMAIL: { text: 'where the notice of each new booking goes', unset: 'no notice is sent' },
   CLINIC_NAME: { text: 'shown in emails and calendar invites' },
+  CLINIC_PHONE: {
+    text: 'the number patients call: in every patient email and every “too late, please call” answer',
+    unset: 'emails and answers say “call the clinic” without a number',
+  },
+  CLINIC_ADDRESS: {
+    text: 'where the clinic is: in every patient email and the calendar invite’s location',
+    unset: 'the invite’s location is the clinic’s name',
+  },
+  STAFF_LOCALE: { text: 'language of the emails to the front desk (`en` or `nl`)' },
   CLINIC_TIMEZONE: { text: 'IANA zone: the wall clock of rotas and emails' },
   PUBLIC_BASE_URL: {
     text: 'base of the manage-booking link in emails (`{PUBLIC_BASE_URL}/manage/{reference}#token=…`)',
@@ -166,7 +183,10 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
   },
   BOOKING_MIN_NOTICE_MINUTES: { text: 'how soon before its start a slot stops being bookable online' },
   CANCELLATION_DEADLINE_HOURS: { text: 'patients may cancel or reschedule online until this long before' },
-  REMINDER_HOURS_BEFORE: { text: 'when the reminder email falls due (may be fractional)' },
+  REMINDER_HOURS_BEFORE: {
+    text: 'how long before the appointment the reminder email falls due (may be fractional); best above CANCELLATION_DEADLINE_HOURS, so the patient can still change online',
+  },
+  BOOKING_HORIZON_DAYS: { text: 'how far ahead patients may book online (staff may book further)' },
   NOTIFICATION_MAX_ATTEMPTS: { text: 'sends tried before an email is `dead`' },
   NOTIFICATION_RETRY_BASE_MS: { text: 'first retry delay; doubled each attempt, with jitter' },
   NOTIFICATION_POLL_MS: { text: 'how often the dispatcher looks for due email' },
@@ -230,11 +250,18 @@ export interface AppConfig {
   mailFrom: string;
   frontDeskEmail?: string;
   clinicName: string;
+  /** The number patients call, as written in the settings. */
+  clinicPhone?: string;
+  clinicAddress?: string;
+  /** Language of the front desk's emails. */
+  staffLocale: 'en' | 'nl';
   clinicTimezone: string;
   publicBaseUrl: string;
   bookingMinNoticeMinutes: number;
   cancellationDeadlineHours: number;
   reminderHoursBefore: number;
+  /** Patients may book up to this many days ahead. */
+  bookingHorizonDays: number;
   notificationMaxAttempts: number;
   notificationRetryBaseMs: number;
   notificationPollMs: number;
@@ -298,11 +325,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     mailFrom: env.MAIL_FROM,
     frontDeskEmail: env.FRONT_DESK_EMAIL,
     clinicName: env.CLINIC_NAME,
+    clinicPhone: env.CLINIC_PHONE,
+    clinicAddress: env.CLINIC_ADDRESS,
+    staffLocale: env.STAFF_LOCALE,
     clinicTimezone: env.CLINIC_TIMEZONE,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     bookingMinNoticeMinutes: env.BOOKING_MIN_NOTICE_MINUTES,
     cancellationDeadlineHours: env.CANCELLATION_DEADLINE_HOURS,
     reminderHoursBefore: env.REMINDER_HOURS_BEFORE,
+    bookingHorizonDays: env.BOOKING_HORIZON_DAYS,
     notificationMaxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
     notificationRetryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
     notificationPollMs: env.NOTIFICATION_POLL_MS,
@@ -330,4 +361,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/**
+ * How a refusal that only the front desk can get round ends: "Please call the clinic on
+ * +31 20 123 4567." (or without a number when CLINIC_PHONE is unset).
+ */
+export function callTheClinic(config: Pick<AppConfig, 'clinicPhone'>): string {
+  return config.clinicPhone ? `Please call the clinic on ${config.clinicPhone}.` : 'Please call the clinic.';
 }

@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { EmailComposer, EmailToCompose, formatWhen } from './composer';
+import { NOTIFICATION_KINDS } from './notification.entity';
 
 const composer = new EmailComposer({
   clinicName: 'Gold City Medical Center',
@@ -153,14 +154,7 @@ describe('EmailComposer', () => {
 
   it('has every kind in both languages; the front-desk notice names patient, slot and reference, without invite', () => {
     for (const locale of ['en', 'nl'] as const) {
-      for (const kind of [
-        'booking_confirmed',
-        'booking_cancelled',
-        'booking_rescheduled',
-        'reminder',
-        'slot_cancelled',
-        'staff_new_booking',
-      ] as const) {
+      for (const kind of NOTIFICATION_KINDS) {
         const composed = composer.compose(
           email({
             kind,
@@ -171,11 +165,52 @@ describe('EmailComposer', () => {
         expect(composed.subject).toContain('B12-7KQ4M9');
         expect(composed.subject).toContain(locale === 'nl' ? 'maart 2027' : 'March 2027');
         expect(composed.text).toContain('B12-7KQ4M9');
-        expect(composed.text).toMatch(/^(Dear|Beste|New|Nieuwe) /);
+        expect(composed.text).toMatch(/^(Dear|Beste|New|Nieuwe|The|De) /);
       }
     }
     const notice = composer.compose(email({ kind: 'staff_new_booking', token: undefined }));
     expect(notice.subject).toBe('New booking B12-7KQ4M9, Tuesday 9 March 2027 at 10:00');
     expect(notice.invite).toBeUndefined();
+  });
+
+  it('puts the clinic’s phone and address in every patient email and the invite’s location, none when unset', () => {
+    const contact = new EmailComposer({
+      clinicName: 'Gold City Medical Center',
+      clinicPhone: '+31 20 123 4567',
+      clinicAddress: 'Goudstraat 1, Gouda',
+      clinicTimezone: 'Europe/Amsterdam',
+      publicBaseUrl: 'https://book.clinic.example',
+      cancellationDeadlineHours: 24,
+      mailFrom: 'Gold City Medical Center <bookings@clinic.example>',
+    });
+    for (const locale of ['en', 'nl'] as const) {
+      for (const kind of [
+        'booking_confirmed',
+        'booking_cancelled',
+        'booking_rescheduled',
+        'reminder',
+        'slot_cancelled',
+      ] as const) {
+        const composed = contact.compose(email({ kind, locale }));
+        expect(composed.text).toContain('+31 20 123 4567');
+        expect(composed.text).toContain('Goudstraat 1, Gouda');
+        expect(composed.html).toContain('+31 20 123 4567');
+        expect(composed.html).toContain('Goudstraat 1, Gouda');
+      }
+    }
+    const invite = contact.compose(email()).invite!.content.replace(/\r\n /g, '');
+    expect(invite).toContain('LOCATION:Gold City Medical Center\\, Goudstraat 1\\, Gouda');
+    expect(composer.compose(email()).text).not.toMatch(/Phone:/);
+  });
+
+  it('says in the reminder until when the booking can change online, or that it is too late and to call', () => {
+    // The appointment is at 10:00 on 9 March; the deadline (24 h) is 10:00 on 8 March.
+    const early = composer.compose(email({ kind: 'reminder' }), new Date('2027-03-07T09:00:00Z'));
+    expect(early.text).toContain('until Monday 8 March 2027 at 10:00');
+    const nl = composer.compose(email({ kind: 'reminder', locale: 'nl' }), new Date('2027-03-07T09:00:00Z'));
+    expect(nl.text).toContain('tot maandag 8 maart 2027 om 10:00');
+    const late = composer.compose(email({ kind: 'reminder' }), new Date('2027-03-08T09:30:00Z'));
+    expect(late.text).toContain('too late to change this appointment online');
+    expect(late.text).not.toContain('until');
   });
 });

@@ -8,6 +8,8 @@ import type { NotificationKind, NotificationPayload } from './notification.entit
 
 export interface ComposerSettings {
   clinicName: string;
+  clinicPhone?: string;
+  clinicAddress?: string;
   clinicTimezone: string;
   publicBaseUrl: string;
   cancellationDeadlineHours: number;
@@ -82,8 +84,10 @@ export class EmailComposer {
       const folder = join(directory, locale);
       const text = Handlebars.create();
       const html = Handlebars.create();
-      text.registerPartial('prepare', readFileSync(join(folder, '_prepare.text.hbs'), 'utf8'));
-      html.registerPartial('prepare', readFileSync(join(folder, '_prepare.html.hbs'), 'utf8'));
+      for (const partial of ['prepare', 'contact']) {
+        text.registerPartial(partial, readFileSync(join(folder, `_${partial}.text.hbs`), 'utf8'));
+        html.registerPartial(partial, readFileSync(join(folder, `_${partial}.html.hbs`), 'utf8'));
+      }
       for (const file of readdirSync(folder).filter((f) => f.endsWith('.text.hbs') && !f.startsWith('_'))) {
         const kind = file.slice(0, -'.text.hbs'.length);
         const [subjectLine, ...body] = readFileSync(join(folder, file), 'utf8').split('\n');
@@ -98,13 +102,22 @@ export class EmailComposer {
     }
   }
 
-  compose(email: EmailToCompose): ComposedEmail {
+  /** The email for `email`'s row, as of `now` (a reminder says whether it can still change online). */
+  compose(email: EmailToCompose, now = new Date()): ComposedEmail {
     const templates = this.templates.get(`${email.locale}/${email.kind}`);
     if (!templates) throw new Error(`no template for ${email.locale}/${email.kind}`);
     const { payload } = email;
     const zone = this.settings.clinicTimezone;
+    const deadline =
+      new Date(payload.startsAt).getTime() - this.settings.cancellationDeadlineHours * 3600_000;
     const data = {
       clinicName: this.settings.clinicName,
+      clinicPhone: this.settings.clinicPhone,
+      clinicAddress: this.settings.clinicAddress,
+      changeableUntil:
+        now.getTime() < deadline
+          ? formatWhen(new Date(deadline).toISOString(), zone, email.locale)
+          : undefined,
       firstName: payload.firstName,
       lastName: payload.lastName,
       reference: payload.reference,
@@ -145,8 +158,8 @@ export class EmailComposer {
             email.locale === 'nl'
               ? `B12-onderzoek – ${this.settings.clinicName}`
               : `B12 assessment – ${this.settings.clinicName}`,
-          description: `${payload.reference}`,
-          location: this.settings.clinicName,
+          description: [payload.reference, this.settings.clinicPhone].filter(Boolean).join('\n'),
+          location: [this.settings.clinicName, this.settings.clinicAddress].filter(Boolean).join(', '),
           organizer: { name: this.settings.clinicName, email: addressOf(this.settings.mailFrom) },
           attendee: { name: `${payload.firstName} ${payload.lastName}`, email: email.recipient },
         }),

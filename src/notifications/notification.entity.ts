@@ -17,8 +17,21 @@ export const NOTIFICATION_KINDS = [
   'reminder',
   'staff_new_booking',
   'slot_cancelled',
+  'staff_booking_cancelled',
+  'staff_booking_rescheduled',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** The kinds sent to the front desk (FRONT_DESK_EMAIL), not to the patient. */
+export const FRONT_DESK_KINDS = [
+  'staff_new_booking',
+  'staff_booking_cancelled',
+  'staff_booking_rescheduled',
+] as const;
+
+/** `column IN (…the front desk's kinds…)`, for statements; `column` is SQL written here. */
+export const isFrontDeskKindSql = (column: string) =>
+  `${column} IN (${FRONT_DESK_KINDS.map((kind) => `'${kind}'`).join(', ')})`;
 
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -47,7 +60,7 @@ export interface NotificationPayload {
 @Index('notification_status_created_idx', ['status', 'createdAt'])
 @Check(
   'notification_kind_valid',
-  `"kind" IN ('booking_confirmed', 'booking_cancelled', 'booking_rescheduled', 'reminder', 'staff_new_booking', 'slot_cancelled')`,
+  `"kind" IN ('booking_confirmed', 'booking_cancelled', 'booking_rescheduled', 'reminder', 'staff_new_booking', 'slot_cancelled', 'staff_booking_cancelled', 'staff_booking_rescheduled')`,
 )
 @Check('notification_status_valid', `"status" IN ('pending', 'sent', 'failed', 'dead', 'skipped')`)
 export class Notification {

@@ -5,7 +5,7 @@ import { SecretBox } from '../common/secret-box';
 import { isoUtc, type Param } from '../common/sql';
 import { APP_SECRET } from '../config/app-secret';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { NotificationKind, NotificationPayload } from './notification.entity';
+import { isFrontDeskKindSql, type NotificationKind, type NotificationPayload } from './notification.entity';
 import { DispatcherSignal } from './dispatcher-signal';
 
 /** What the outbox needs to know of a booking to write its emails. */
@@ -38,6 +38,8 @@ export interface BookedEmailValues {
   secret: string;
   reminderHours: number;
   frontDesk: string | null;
+  /** The front desk's language (STAFF_LOCALE). */
+  staffLocale: Locale;
 }
 
 /**
@@ -69,7 +71,7 @@ export function bookedEmailsSql(
   FROM ${booking}, ${slot}, ${patient}, LATERAL (VALUES
     ('booking_confirmed', ${recipient}, ${locale}, ${now}, ${secret}),
     ('reminder', ${recipient}, ${locale}, ${slot}."startsAt" - ${param('reminderHours', 'float8')} * interval '1 hour', ${secret}),
-    ('staff_new_booking', ${param('frontDesk', 'text')}, 'en', ${now}, NULL)
+    ('staff_new_booking', ${param('frontDesk', 'text')}, ${param('staffLocale', 'text')}, ${now}, NULL)
   ) AS email (kind, recipient, locale, not_before, secret)
   WHERE email.recipient IS NOT NULL AND (email.kind <> 'reminder' OR email.not_before > ${now})`;
 }
@@ -108,6 +110,7 @@ export class OutboxService {
       secret: this.box.seal(token),
       reminderHours: this.config.reminderHoursBefore,
       frontDesk: this.config.frontDeskEmail ?? null,
+      staffLocale: this.config.staffLocale,
     };
   }
 
@@ -172,6 +175,29 @@ export class OutboxService {
   }
 
   /**
+   * Tells the front desk (FRONT_DESK_EMAIL, in STAFF_LOCALE; nothing when unset) of a patient's
+   * own change: a cancellation (with the patient's reason) or a reschedule (from
+   * `previousStartsAt`).
+   */
+  async toFrontDesk(
+    manager: EntityManager,
+    booking: BookingFacts,
+    kind: 'staff_booking_cancelled' | 'staff_booking_rescheduled',
+    previousStartsAt?: Date,
+    reason?: string,
+  ): Promise<void> {
+    if (!this.config.frontDeskEmail) return;
+    await this.write(manager, booking.id, [
+      {
+        kind,
+        recipient: this.config.frontDeskEmail,
+        locale: this.config.staffLocale,
+        payload: { ...this.payload(booking), previousStartsAt: previousStartsAt?.toISOString(), reason },
+      },
+    ]);
+  }
+
+  /**
    * The booking left its state (cancelled, moved, attended): its unsent confirmation and
    * reminder would now be wrong, so they are skipped in the same transaction.
    */
@@ -192,7 +218,7 @@ export class OutboxService {
   async redact(manager: EntityManager, bookingIds: string[]): Promise<void> {
     await manager.query(
       `UPDATE notification SET
-         recipient = CASE WHEN kind = 'staff_new_booking' THEN recipient ELSE 'erased@invalid' END,
+         recipient = CASE WHEN ${isFrontDeskKindSql('kind')} THEN recipient ELSE 'erased@invalid' END,
          payload = payload || '{"firstName": "", "lastName": "", "reason": null}'::jsonb,
          secret = NULL, last_error = NULL,
          status = CASE WHEN status IN ('pending', 'failed') THEN 'skipped' ELSE status END,

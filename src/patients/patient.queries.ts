@@ -1,3 +1,4 @@
+import { isFrontDeskKindSql } from '../notifications/notification.entity';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -54,7 +55,7 @@ const toPatientBookingDto = (b: BookingRow): PatientBookingDto => ({
 const EMAILS_SQL = `
   SELECT n.kind, n.recipient, n.status, n.created_at AS "createdAt", n.sent_at AS "sentAt"
   FROM notification n JOIN booking b ON b.id = n.booking_id
-  WHERE b.patient_id = $1 AND n.kind <> 'staff_new_booking' ORDER BY n.created_at`;
+  WHERE b.patient_id = $1 AND NOT ${isFrontDeskKindSql('n.kind')} ORDER BY n.created_at`;
 
 type EmailRow = { kind: string; recipient: string; status: string; createdAt: Date; sentAt: Date | null };
 

@@ -23,6 +23,18 @@ export function upsertPatientSql(param: Param<keyof PatientDetails>, onlyIf: str
   RETURNING id, first_name, last_name`;
 }
 
+/**
+ * A step of a staff booking for a known patient: the record, locked, answering `id`,
+ * `first_name` and `last_name` as upsertPatientSql does; no row when it is unknown or erased.
+ * Only if `onlyIf` (a row source of the enclosing statement, never input) has a row.
+ */
+export function knownPatientSql(param: Param<'patientId'>, onlyIf: string): string {
+  return `
+  SELECT id, first_name, last_name FROM patient
+  WHERE id = ${param('patientId', 'uuid')} AND erased_at IS NULL AND EXISTS (SELECT FROM ${onlyIf})
+  FOR UPDATE`;
+}
+
 export interface PatientDetails {
   firstName: string;
   lastName: string;
@@ -38,6 +50,17 @@ export interface PatientDetails {
 @Injectable()
 export class PatientsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The record's details (what a staff booking for this patient uses), or undefined if unknown or erased. */
+  async details(id: string): Promise<PatientDetails | undefined> {
+    const [row] = await this.dataSource.query<PatientDetails[]>(
+      `SELECT first_name AS "firstName", last_name AS "lastName", email, phone,
+              to_char(date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", locale
+       FROM patient WHERE id = $1 AND erased_at IS NULL`,
+      [id],
+    );
+    return row;
+  }
 
   /**
    * Staff correct a record: only the given fields change (email lower-cased, phone as E.164).

@@ -21,7 +21,7 @@ import {
   Where,
 } from '../common/sql';
 import { parseBound, parseInstant, parseLocalDate, parseLocalTime } from '../common/time';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
 import {
   AdminSlotQueryDto,
   CreateSlotDto,
@@ -31,6 +31,7 @@ import {
   UpdateSlotDto,
 } from './dto/slot-input.dto';
 import { PublicSlotDto, PublicSlotPageDto, RotaResultDto, SlotRow, StaffSlotDto } from './dto/slot.dto';
+import { ClosuresService } from './closures.service';
 import { daysInRange, generateRota } from './rota';
 
 export const MAX_ROTA_DAYS = 366;
@@ -52,7 +53,7 @@ export const AVAILABLE_SLOTS_SQL = `
          capacity - booked_count AS remaining
   FROM slot
   WHERE status = 'open' AND booked_count < capacity
-    AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3
+    AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3 AND starts_at <= $8
     AND (starts_at, id) > ($4::timestamptz, $5::uuid)
   ORDER BY starts_at, id
   LIMIT $6`;
@@ -64,15 +65,31 @@ export const AVAILABLE_SLOTS_SQL = `
  * which reads its answer ("startsAt", "endsAt"); `onlyIf` (a row source of that statement,
  * never input) must then have a row.
  */
-export function takePlaceSql(param: Param<'slotId' | 'earliest'>, onlyIf?: string): string {
+export function takePlaceSql(param: Param<'slotId' | 'earliest' | 'latest'>, onlyIf?: string): string {
   return `
   UPDATE slot SET booked_count = booked_count + 1, updated_at = now()
-  WHERE id = ${param('slotId')} AND status = 'open' AND booked_count < capacity AND starts_at > ${param('earliest')}
+  WHERE id = ${param('slotId')} AND status = 'open' AND booked_count < capacity
+    AND starts_at > ${param('earliest')} AND starts_at <= ${param('latest')}
     ${onlyIf ? `AND EXISTS (SELECT FROM ${onlyIf})` : ''}
   RETURNING ${SLOT_COLUMNS}`;
 }
 
-const TAKE_PLACE = statement<{ slotId: string; earliest: Date }>(takePlaceSql);
+const TAKE_PLACE = statement<{ slotId: string } & BookableWindow>(takePlaceSql);
+
+/**
+ * Who is booking: patients online keep to the minimum notice and the booking horizon; staff
+ * (a patient on the phone) may book any slot that has not started.
+ */
+export type Booker = 'patient' | 'staff';
+
+/** The starts a booker may take a place in: after `earliest`, up to `latest` (both instants). */
+export interface BookableWindow {
+  earliest: Date;
+  latest: Date;
+}
+
+/** As far ahead as anything is bookable when there is no horizon (staff). */
+const NO_HORIZON = new Date('9999-12-31T00:00:00Z');
 
 const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
 
@@ -102,6 +119,7 @@ function decodeCursor(cursor: string): [string, string] {
 export class SlotsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly closures: ClosuresService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -119,11 +137,26 @@ export class SlotsService {
       errors.push({ field: 'endsAt', message: 'must be at most 24 hours after startsAt' });
     }
     if (errors.length > 0) throw new ValidationFailedError(errors);
-    const [slot] = await this.dataSource.query<SlotRow[]>(
-      `INSERT INTO slot (starts_at, ends_at, capacity, notes) VALUES ($1, $2, $3, $4) RETURNING ${SLOT_COLUMNS}`,
-      [startsAt, endsAt, dto.capacity, dto.notes ?? null],
-    );
-    return slot;
+    return this.dataSource.transaction(async (manager) => {
+      await this.closures.holdCalendar(manager);
+      const date = this.localDate(startsAt);
+      if ((await this.closures.closedDates(manager, date, date)).size > 0) {
+        throw new ConflictError(
+          'clinic-closed',
+          `The clinic is closed on ${date}. Remove the closure first to open slots that day.`,
+        );
+      }
+      const [slot] = await manager.query<SlotRow[]>(
+        `INSERT INTO slot (starts_at, ends_at, capacity, notes) VALUES ($1, $2, $3, $4) RETURNING ${SLOT_COLUMNS}`,
+        [startsAt, endsAt, dto.capacity, dto.notes ?? null],
+      );
+      return slot;
+    });
+  }
+
+  /** The clinic's local date (YYYY-MM-DD) of an instant. */
+  localDate(instant: Date): string {
+    return DateTime.fromJSDate(instant, { zone: this.config.clinicTimezone }).toISODate()!;
   }
 
   /**
@@ -167,22 +200,33 @@ export class SlotsService {
     const future = generated.filter((slot) => slot.startsAt > now);
     const skippedPast = generated.length - future.length;
     if (future.length === 0) {
-      return { created: 0, skipped: skippedPast, skippedPast, skippedOverlapping: 0 };
+      return { created: 0, skipped: skippedPast, skippedPast, skippedOverlapping: 0, skippedClosed: 0 };
     }
-    const inserted: unknown[] = await this.dataSource.query(
-      `INSERT INTO slot (starts_at, ends_at, capacity, notes)
-       SELECT starts_at, ends_at, $3, $4 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(starts_at, ends_at)
-       ON CONFLICT DO NOTHING
-       RETURNING id`,
-      [future.map((s) => s.startsAt), future.map((s) => s.endsAt), dto.capacity, dto.notes ?? null],
-    );
-    const skippedOverlapping = future.length - inserted.length;
-    return {
-      created: inserted.length,
-      skipped: skippedPast + skippedOverlapping,
-      skippedPast,
-      skippedOverlapping,
-    };
+    return this.dataSource.transaction(async (manager) => {
+      await this.closures.holdCalendar(manager);
+      const closed = await this.closures.closedDates(
+        manager,
+        this.localDate(future[0].startsAt),
+        this.localDate(future[future.length - 1].startsAt),
+      );
+      const open = future.filter((slot) => !closed.has(this.localDate(slot.startsAt)));
+      const skippedClosed = future.length - open.length;
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO slot (starts_at, ends_at, capacity, notes)
+         SELECT starts_at, ends_at, $3, $4 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(starts_at, ends_at)
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+        [open.map((s) => s.startsAt), open.map((s) => s.endsAt), dto.capacity, dto.notes ?? null],
+      );
+      const skippedOverlapping = open.length - inserted.length;
+      return {
+        created: inserted.length,
+        skipped: skippedPast + skippedOverlapping + skippedClosed,
+        skippedPast,
+        skippedOverlapping,
+        skippedClosed,
+      };
+    });
   }
 
   async list(query: AdminSlotQueryDto, now = new Date()): Promise<Page<SlotRow>> {
@@ -242,9 +286,16 @@ export class SlotsService {
     return StaffSlotDto.from(slot, this.config.clinicTimezone);
   }
 
-  /** The earliest start a patient may still book at `now`. */
-  earliestBookableStart(now: Date): Date {
-    return new Date(now.getTime() + this.config.bookingMinNoticeMinutes * 60_000);
+  /**
+   * The starts `booker` may book at `now`: patients from the minimum notice to the horizon,
+   * staff anything that has not started.
+   */
+  bookableWindow(now: Date, booker: Booker = 'patient'): BookableWindow {
+    if (booker === 'staff') return { earliest: now, latest: NO_HORIZON };
+    return {
+      earliest: new Date(now.getTime() + this.config.bookingMinNoticeMinutes * 60_000),
+      latest: new Date(now.getTime() + this.config.bookingHorizonDays * 24 * 3600_000),
+    };
   }
 
   /**
@@ -252,11 +303,16 @@ export class SlotsService {
    * beyond the minimum notice. Answers the slot, or undefined when no place could be taken
    * (see whyNotBookable).
    */
-  async takePlace(manager: EntityManager, slotId: string, now: Date): Promise<SlotRow | undefined> {
+  async takePlace(
+    manager: EntityManager,
+    slotId: string,
+    now: Date,
+    booker: Booker = 'patient',
+  ): Promise<SlotRow | undefined> {
     const [slot] = await updateReturning<SlotRow>(
       manager,
       TAKE_PLACE.text,
-      TAKE_PLACE.values({ slotId, earliest: this.earliestBookableStart(now) }),
+      TAKE_PLACE.values({ slotId, ...this.bookableWindow(now, booker) }),
     );
     return slot;
   }
@@ -289,10 +345,10 @@ export class SlotsService {
   }
 
   /** Why a place in this slot cannot be taken now: the error to answer with. */
-  async whyNotBookable(slotId: string, now: Date): Promise<DomainError> {
+  async whyNotBookable(slotId: string, now: Date, booker: Booker = 'patient'): Promise<DomainError> {
     // Full, or full a moment ago with a place freed since: either way, this attempt lost.
     return (
-      this.unbookableReason(await this.find(slotId), now) ??
+      this.unbookableReason(await this.find(slotId), now, booker) ??
       new ConflictError('slot-full', 'This slot is fully booked.')
     );
   }
@@ -301,16 +357,27 @@ export class SlotsService {
    * Why a slot, as read, cannot be booked now; undefined when it looks bookable. Only a
    * shortcut to fail fast: whether a place is taken is decided by takePlace's update.
    */
-  unbookableReason(slot: SlotRow | undefined, now: Date): DomainError | undefined {
+  unbookableReason(
+    slot: SlotRow | undefined,
+    now: Date,
+    booker: Booker = 'patient',
+  ): DomainError | undefined {
     if (!slot) return new NotFoundError('There is no slot with this id.');
     if (slot.status === 'cancelled')
       return new ConflictError('slot-cancelled', 'This slot has been cancelled.');
     if (slot.status === 'closed') return new ConflictError('slot-closed', 'This slot is closed for booking.');
     if (slot.startsAt <= now) return new ConflictError('slot-past', 'This slot has already started.');
-    if (slot.startsAt <= this.earliestBookableStart(now)) {
+    const { earliest, latest } = this.bookableWindow(now, booker);
+    if (slot.startsAt <= earliest) {
       return new ConflictError(
         'slot-too-soon',
-        `This slot starts too soon to book online (at least ${this.config.bookingMinNoticeMinutes} minutes ahead). Please call the clinic.`,
+        `This slot starts too soon to book online (at least ${this.config.bookingMinNoticeMinutes} minutes ahead). ${callTheClinic(this.config)}`,
+      );
+    }
+    if (slot.startsAt > latest) {
+      return new ConflictError(
+        'slot-too-far',
+        `Slots can be booked online up to ${this.config.bookingHorizonDays} days ahead. ${callTheClinic(this.config)}`,
       );
     }
     if (slot.bookedCount >= slot.capacity)
@@ -335,7 +402,7 @@ export class SlotsService {
       throw invalidField('to', `must be at most ${MAX_PUBLIC_WINDOW_DAYS} days after from`);
     }
     const [afterStart, afterId] = query.cursor ? decodeCursor(query.cursor) : CURSOR_FLOOR;
-    const earliest = this.earliestBookableStart(now);
+    const { earliest, latest } = this.bookableWindow(now);
     const rows = await this.dataSource.query<PublicSlotDto[]>(AVAILABLE_SLOTS_SQL, [
       from,
       to,
@@ -344,6 +411,7 @@ export class SlotsService {
       afterId,
       query.limit + 1,
       zone,
+      latest,
     ]);
     const page = rows.slice(0, query.limit);
     return {

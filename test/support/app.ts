@@ -38,6 +38,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_POOL_SIZE: '5',
     // Periodic jobs run when a test asks for them (test/jobs.e2e-spec.ts), not in the middle of another's.
     SCHEDULED_JOBS: 'off',
+    // Test slots lie a year and more ahead (newSlot), apart from each test's own; the horizon
+    // is tested where a test sets it (test/front-desk-day.e2e-spec.ts).
+    BOOKING_HORIZON_DAYS: '3650',
     ...env,
     DATABASE_URL: databaseUrl,
   });

@@ -14,6 +14,7 @@ export function inviteOf(mail: ParsedMail) {
     sequence: event.getFirstPropertyValue('sequence') as unknown as number,
     start: (event.getFirstPropertyValue('dtstart') as ICAL.Time).toJSDate().toISOString(),
     end: (event.getFirstPropertyValue('dtend') as ICAL.Time).toJSDate().toISOString(),
+    location: event.getFirstPropertyValue('location') as string,
   };
 }
 

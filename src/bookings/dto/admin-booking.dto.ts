@@ -1,10 +1,21 @@
 import { SubmittedDetailsDto } from '../../patients/dto/patient.dto';
 import { ApiLocalTime } from '../../slots/dto/slot.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsNotEmptyObject,
+  IsString,
+  IsUUID,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { LOCALES, type Locale } from '../../common/locale';
 import { PageQueryDto } from '../../common/pagination.dto';
 import { IsInstantOrLocalDate, IsPlainText, Optional, ToList } from '../../common/validators';
-import { BOOKING_STATUSES, type BookingStatus } from '../booking.entity';
+import { BOOKING_SOURCES, BOOKING_STATUSES, type BookingSource, type BookingStatus } from '../booking.entity';
+import { PatientDto } from './booking-input.dto';
 import { BookingSlotDto } from './booking.dto';
 
 export const BOOKING_SORTS = [
@@ -97,6 +108,11 @@ export class AdminBookingDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() reference: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status: BookingStatus;
+  @ApiProperty({
+    enum: BOOKING_SOURCES,
+    description: 'online: booked by the patient; staff: by the front desk for them',
+  })
+  source: BookingSource;
   @ApiProperty({ type: AdminBookingSlotDto }) slot: AdminBookingSlotDto;
   @ApiProperty({ type: AdminBookingPatientDto }) patient: AdminBookingPatientDto;
   @ApiProperty({ type: String, nullable: true }) notes: string | null;
@@ -147,4 +163,61 @@ export class CancelSlotDto {
   @IsPlainText(500, { multiline: true })
   @IsString()
   reason: string;
+}
+
+export class StaffBookingDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'must be a slot id (UUID)' })
+  slotId: string;
+
+  @ApiPropertyOptional({
+    type: PatientDto,
+    description: 'A new or returning patient (found by email and date of birth); or give patientId',
+  })
+  @Optional()
+  @ValidateNested()
+  @Type(() => PatientDto)
+  @IsNotEmptyObject({}, { message: 'must be an object with firstName, lastName, email, phone, dateOfBirth' })
+  patient?: PatientDto;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'A known patient; or give patient details' })
+  @Optional()
+  @IsUUID('all', { message: 'must be a patient id (UUID)' })
+  patientId?: string;
+
+  @ApiPropertyOptional({
+    enum: LOCALES,
+    description: 'Language of the emails; default the known patient’s, else STAFF_LOCALE',
+  })
+  @Optional()
+  @IsIn(LOCALES, { message: 'must be en or nl' })
+  locale?: Locale;
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'For the clinic, e.g. access needs' })
+  @Optional()
+  @IsPlainText(500, { multiline: true })
+  @IsString()
+  notes?: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description: 'Email the confirmation (with its manage link) and the reminder; false: no email',
+  })
+  @Optional()
+  @IsBoolean({ message: 'must be true or false' })
+  notify?: boolean;
+}
+
+export class StaffRescheduleDto {
+  @ApiProperty({ format: 'uuid', description: 'The new slot' })
+  @IsUUID('all', { message: 'must be a slot id (UUID)' })
+  slotId: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description: 'Email the patient the new time with an updated calendar invite; false: no email',
+  })
+  @Optional()
+  @IsBoolean({ message: 'must be true or false' })
+  notify?: boolean;
 }

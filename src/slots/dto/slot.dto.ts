@@ -80,8 +80,11 @@ export class PublicSlotPageDto {
 
 export class RotaResultDto {
   @ApiProperty({ description: 'Slots created' }) created: number;
-  @ApiProperty({ description: 'Slots left out: skippedPast + skippedOverlapping' }) skipped: number;
+  @ApiProperty({ description: 'Slots left out: skippedPast + skippedOverlapping + skippedClosed' })
+  skipped: number;
   @ApiProperty({ description: 'Left out because they would start in the past' }) skippedPast: number;
   @ApiProperty({ description: 'Left out because they would overlap a slot that is not cancelled' })
   skippedOverlapping: number;
+  @ApiProperty({ description: 'Left out because the clinic is closed that day (a closure)' })
+  skippedClosed: number;
 }
