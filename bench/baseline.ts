@@ -63,9 +63,9 @@ const BOOK_SQL = `
   ON CONFLICT (email, date_of_birth) DO UPDATE SET email = EXCLUDED.email
   RETURNING id, first_name, last_name),
   new_booking AS (
-    INSERT INTO booking (id, reference, slot_id, patient_id, manage_token_hash, notes, first_name, last_name, phone)
+    INSERT INTO booking (id, reference, slot_id, patient_id, manage_token_hash, notes, first_name, last_name, phone, source, consent_at)
     SELECT $3::uuid, $13, place.id, patient_row.id, $14, $15,
-           $7, $8, $10
+           $7, $8, $10, 'online', $1::timestamptz
     FROM place, patient_row
     RETURNING id, reference, created_at),
   emails AS (

@@ -20,6 +20,7 @@ export function bookingBodies(slotIds: string[]): () => string {
         phone: '06 1234 5678',
         dateOfBirth: '1980-05-17',
       },
+      consent: true,
     });
   };
 }

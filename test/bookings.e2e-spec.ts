@@ -405,6 +405,9 @@ describe('booking a B12 assessment', () => {
         ['notes of 501 characters', (b) => ({ ...b, notes: 'x'.repeat(501) }), 'notes'],
         ['locale de', (b) => ({ ...b, locale: 'de' }), 'locale'],
         ['unknown field', (b) => ({ ...b, insurance: 'AB123' }), 'insurance'],
+        ['no consent', ({ consent: _consent, ...b }) => b, 'consent'],
+        ['consent false', (b) => ({ ...b, consent: false }), 'consent'],
+        ['consent "yes"', (b) => ({ ...b, consent: 'yes' }), 'consent'],
         [
           'unknown patient field',
           (b) => ({ ...b, patient: { ...b.patient, bsn: '123456782' } }),

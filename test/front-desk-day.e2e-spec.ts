@@ -36,7 +36,9 @@ describe('the front desk’s day: phone bookings, moves, closures, the day sheet
     await smtp.stop();
   });
 
-  const staffBook = (body: Record<string, unknown>) => t.http.post('/api/v1/admin/bookings', body, { token });
+  // Staff book on the phone: no consent field (the patient's online consent).
+  const staffBook = ({ consent: _consent, ...body }: Record<string, unknown>) =>
+    t.http.post('/api/v1/admin/bookings', body, { token });
   const onlineBook = (slotId: string, patient: Record<string, unknown> = {}) =>
     t.http.post('/api/v1/bookings', bookingBody(slotId, patient));
   const bookingRow = async (id: string) =>
@@ -79,6 +81,7 @@ describe('the front desk’s day: phone bookings, moves, closures, the day sheet
         patient: { firstName: 'Piet', lastName: 'Bakker', email },
       });
       expect(response.json.manageToken).toBeUndefined();
+      expect(response.json.consentAt).toBeNull();
       const [mail] = await smtp.waitFor(1, to(email));
       expect(mail.text).toContain('Piet Bakker');
       const view = await t.http.get(`/api/v1/bookings/${response.json.reference}`, {

@@ -110,6 +110,7 @@ describe('the front desk', () => {
         cancelledBy: null,
         // Written by PostgreSQL (isoUtc), the same text as the booking's own answer.
         createdAt: muellerCreatedAt,
+        consentAt: expect.any(String),
         submittedDetails: null,
       });
       const [{ cancelledAt }] = await t.dataSource.query(
@@ -181,7 +182,7 @@ describe('the front desk', () => {
       expect(viaAccept.contentType).toMatch(/^text\/csv/);
       const lines = viaAccept.text.trimEnd().split('\r\n');
       expect(lines[0]).toBe(
-        'reference,status,source,slot_starts_at,slot_ends_at,first_name,last_name,email,phone,date_of_birth,notes,created_at,cancelled_at,cancelled_by,cancel_reason,submitted_first_name,submitted_last_name,submitted_phone',
+        'reference,status,source,slot_starts_at,slot_ends_at,first_name,last_name,email,phone,date_of_birth,notes,created_at,consent_at,cancelled_at,cancelled_by,cancel_reason,submitted_first_name,submitted_last_name,submitted_phone',
       );
       expect(lines).toHaveLength(1 + 4);
       const evil = lines.find((l) => l.includes('HYPERLINK'))!;

@@ -173,7 +173,15 @@ describe('patient records', () => {
     expect(exported.json).toMatchObject({
       exportedAt: expect.any(String),
       patient: { id, firstName: 'Export', lastName: 'Me', email: 'export.me@example.nl' },
-      bookings: [{ slotId: slot.id, status: 'booked', notes: 'afraid of needles' }],
+      bookings: [
+        {
+          slotId: slot.id,
+          status: 'booked',
+          notes: 'afraid of needles',
+          source: 'online',
+          consentAt: expect.any(String),
+        },
+      ],
     });
     expect(exported.json.notifications.map((n: { kind: string }) => n.kind)).toContain('booking_confirmed');
   });

@@ -60,8 +60,8 @@ interface Variant {
  *    only with a quota, or no row;
  * 2. `patient_row`: the patient found or created (patients' upsertPatientSql; an existing record
  *    is left as it is), or the known one staff named (knownPatientSql), only with a place;
- * 3. `new_booking`: the booking under `reference`, with the name and phone as submitted and
- *    its source;
+ * 3. `new_booking`: the booking under `reference`, with the name and phone as submitted, its
+ *    source and, online, the moment of the patient's consent (the request was refused without);
  * 4. its emails (the outbox's bookedEmailsSql), unless staff chose not to notify.
  * Each table is written by its owner's fragment; the row answers `id` null when no place could
  * be had (then only the quota's entry may have been written: give it back, RELEASE_QUOTA_SQL),
@@ -77,9 +77,9 @@ function bookStatement<T extends BookingValues>(variant: Variant): Statement<T> 
   place AS (${takePlaceSql(p, online ? 'quota' : undefined)}),
   patient_row AS (${variant.patient === 'known' ? knownPatientSql(p, 'place') : upsertPatientSql(p, 'place')}),
   new_booking AS (
-    INSERT INTO booking (id, reference, slot_id, patient_id, manage_token_hash, notes, first_name, last_name, phone, source)
+    INSERT INTO booking (id, reference, slot_id, patient_id, manage_token_hash, notes, first_name, last_name, phone, source, consent_at)
     SELECT ${p('bookingId', 'uuid')}, ${p('reference')}, place.id, patient_row.id, ${p('tokenHash')}, ${p('notes')},
-           ${p('firstName')}, ${p('lastName')}, ${p('phone')}, '${variant.source}'
+           ${p('firstName')}, ${p('lastName')}, ${p('phone')}, '${variant.source}', ${online ? p('now', 'timestamptz') : 'NULL'}
     FROM place, patient_row
     RETURNING id, reference, created_at)
   ${variant.emails ? `, emails AS (${bookedEmailsSql(p, { booking: 'new_booking', slot: 'place', patient: 'patient_row' })})` : ''}

@@ -19,7 +19,7 @@ import type {
 /** The listing's columns; times as ISO text (isoUtc), sent on as they are. */
 const COLUMNS = `
   b.id, b.reference, b.status, b.source, b.notes, ${isoUtc('b.cancelled_at')} AS "cancelledAt", b.cancel_reason AS "cancelReason",
-  b.cancelled_by AS "cancelledBy", ${isoUtc('b.created_at')} AS "createdAt",
+  b.cancelled_by AS "cancelledBy", ${isoUtc('b.created_at')} AS "createdAt", ${isoUtc('b.consent_at')} AS "consentAt",
   s.id AS "slotId", ${isoUtc('s.starts_at')} AS "startsAt", ${isoUtc('s.ends_at')} AS "endsAt",
   p.id AS "patientId", p.first_name AS "firstName", p.last_name AS "lastName", p.email, p.phone,
   p.date_of_birth AS "dateOfBirth",
@@ -51,6 +51,7 @@ const CSV_HEADER = [
   'date_of_birth',
   'notes',
   'created_at',
+  'consent_at',
   'cancelled_at',
   'cancelled_by',
   'cancel_reason',
@@ -69,6 +70,7 @@ interface ListRow {
   cancelReason: string | null;
   cancelledBy: 'patient' | 'staff' | null;
   createdAt: string;
+  consentAt: string | null;
   slotId: string;
   startsAt: string;
   endsAt: string;
@@ -107,6 +109,7 @@ function toAdminBookingDto(row: ListRow, zone: string): AdminBookingDto {
     cancelReason: row.cancelReason,
     cancelledBy: row.cancelledBy,
     createdAt: row.createdAt,
+    consentAt: row.consentAt,
     submittedDetails: row.submittedDetails,
   };
 }
@@ -249,6 +252,7 @@ async function* csvLines(rows: AsyncIterable<ListRow>): AsyncGenerator<string> {
       row.dateOfBirth,
       row.notes,
       row.createdAt,
+      row.consentAt,
       row.cancelledAt,
       row.cancelledBy,
       row.cancelReason,

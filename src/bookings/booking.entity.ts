@@ -67,6 +67,13 @@ export class Booking {
   source: BookingSource;
 
   /**
+   * When the patient agreed to the clinic's privacy notice for this booking (online bookings);
+   * null for bookings made by staff and those made before consent was asked.
+   */
+  @Column({ name: 'consent_at', type: 'timestamptz', nullable: true })
+  consentAt: Date | null;
+
+  /**
    * The name and phone as submitted with this booking. A booking never changes the patient's
    * record (anyone who knows an email and date of birth could otherwise rewrite it); staff see
    * when these differ from the record. Null on bookings made before they were kept.

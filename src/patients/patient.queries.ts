@@ -29,18 +29,22 @@ const toPatientRecordDto = (row: PatientRow): PatientRecordDto => ({
 const BOOKINGS_SQL = `
   SELECT b.id, b.reference, b.status, b.slot_id AS "slotId", s.starts_at AS "startsAt", s.ends_at AS "endsAt",
          b.notes, b.created_at AS "createdAt", b.cancelled_at AS "cancelledAt", b.cancel_reason AS "cancelReason",
-         b.cancelled_by AS "cancelledBy",
+         b.cancelled_by AS "cancelledBy", b.source, b.consent_at AS "consentAt",
          CASE WHEN b.first_name IS NOT NULL
               THEN json_build_object('firstName', b.first_name, 'lastName', b.last_name, 'phone', b.phone) END
            AS "submittedDetails"
   FROM booking b JOIN slot s ON s.id = b.slot_id
   WHERE b.patient_id = $1 ORDER BY s.starts_at DESC, b.id`;
 
-type BookingRow = Omit<PatientBookingDto, 'startsAt' | 'endsAt' | 'createdAt' | 'cancelledAt'> & {
+type BookingRow = Omit<
+  PatientBookingDto,
+  'startsAt' | 'endsAt' | 'createdAt' | 'cancelledAt' | 'consentAt'
+> & {
   startsAt: Date;
   endsAt: Date;
   createdAt: Date;
   cancelledAt: Date | null;
+  consentAt: Date | null;
 };
 
 const toPatientBookingDto = (b: BookingRow): PatientBookingDto => ({
@@ -49,6 +53,7 @@ const toPatientBookingDto = (b: BookingRow): PatientBookingDto => ({
   endsAt: b.endsAt.toISOString(),
   createdAt: b.createdAt.toISOString(),
   cancelledAt: b.cancelledAt?.toISOString() ?? null,
+  consentAt: b.consentAt?.toISOString() ?? null,
 });
 
 /** The emails sent about a patient's bookings (not the front desk's notices), oldest first. */

@@ -53,6 +53,7 @@ export function bookingBody(
       dateOfBirth: '1980-05-17',
       ...patient,
     },
+    consent: true,
     ...extra,
   };
 }

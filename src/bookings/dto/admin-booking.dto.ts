@@ -122,6 +122,13 @@ export class AdminBookingDto {
     'patient' | 'staff' | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the patient agreed to the privacy notice (online bookings)',
+  })
+  consentAt: string | null;
+  @ApiProperty({
     type: SubmittedDetailsDto,
     nullable: true,
     description:

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  Equals,
   IsEmail,
   IsIn,
   IsNotEmptyObject,
@@ -63,6 +64,13 @@ export class CreateBookingDto {
   @IsPlainText(500, { multiline: true })
   @IsString()
   notes?: string;
+
+  @ApiProperty({
+    enum: [true],
+    description: 'The patient agrees to the clinic’s privacy notice (PRIVACY_NOTICE_URL) for this booking',
+  })
+  @Equals(true, { message: 'must be true: the patient agrees to the privacy notice' })
+  consent: true;
 }
 
 export class CancelBookingDto {

@@ -52,6 +52,15 @@ export class PatientBookingDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) cancelledAt: string | null;
   @ApiProperty({ type: String, nullable: true }) cancelReason: string | null;
   @ApiProperty({ type: String, nullable: true }) cancelledBy: string | null;
+  @ApiProperty({ enum: ['online', 'staff'], description: 'Booked by the patient online, or by staff' })
+  source: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the patient agreed to the privacy notice (online bookings)',
+  })
+  consentAt: string | null;
   @ApiProperty({ type: SubmittedDetailsDto, nullable: true, description: 'As submitted with the booking' })
   submittedDetails: SubmittedDetailsDto | null;
 }
