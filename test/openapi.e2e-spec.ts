@@ -41,6 +41,8 @@ describe('OpenAPI document', () => {
         'POST /api/v1/admin/staff/{id}/password',
         'POST /api/v1/auth/password',
         'GET /api/v1/slots',
+        'GET /api/v1/slots/days',
+        'POST /api/v1/bookings/lookup',
         'POST /api/v1/admin/slots',
         'GET /api/v1/admin/slots',
         'POST /api/v1/admin/slots/bulk',

@@ -21,6 +21,7 @@ import {
   bookingsOfPatient,
   type BookingState,
   patientIdentity,
+  upcomingOfIdentity,
 } from './booking.queries';
 import { bookingIdentity, FORGET_QUOTA_SQL } from './booking-quota';
 import { IdempotencyService } from './idempotency.service';
@@ -34,6 +35,9 @@ class NoPlace extends Error {
     super('no place');
   }
 }
+
+/** One "Lost your link?" email per address per this many minutes. */
+export const LOOKUP_COOLDOWN_MINUTES = 10;
 
 /** Compared against when no booking matches, so that a miss costs what a wrong token costs. */
 const NO_BOOKING_HASH = hashToken('no booking has this token');
@@ -203,6 +207,31 @@ export class BookingLifecycle {
   }
 
   /**
+   * "Lost your link?": when a patient has this email and date of birth, one email lists their
+   * upcoming bookings, each with a new manage token (the old links stop working), at most once
+   * per LOOKUP_COOLDOWN_MINUTES per address. Answers nothing either way: whether someone is a
+   * patient is not told to whoever asks.
+   */
+  async sendLinks(email: string, dateOfBirth: string, actor: Actor, now = new Date()): Promise<void> {
+    const patient = await this.patients.byIdentity(email, dateOfBirth);
+    if (!patient) return;
+    await this.change(async (manager) => {
+      if (await this.outbox.lookedUpRecently(manager, patient.email, LOOKUP_COOLDOWN_MINUTES)) return;
+      const relinked = [];
+      for (const booking of await upcomingOfIdentity(manager, patient.email, dateOfBirth, now)) {
+        const { token, hash } = newManageToken();
+        await manager.query(`UPDATE booking SET manage_token_hash = $2, updated_at = now() WHERE id = $1`, [
+          booking.id,
+          hash,
+        ]);
+        await this.audit.recordChange(manager, actor, 'booking.relink', { type: 'booking', id: booking.id });
+        relinked.push({ booking, token });
+      }
+      await this.outbox.lookup(manager, patient, relinked, now);
+    });
+  }
+
+  /**
    * Re-sends a booking's confirmation (a patient lost it, or staff corrected the address) with a
    * new manage token: the old link stops working, and the confirmation and reminder are written
    * anew to the patient's current email.
@@ -301,7 +330,7 @@ export class BookingLifecycle {
         [patientId, future.map((b) => b.id)],
       );
       const ids = bookings.map((b) => b.id);
-      await this.outbox.redact(manager, ids);
+      await this.outbox.redact(manager, ids, identity?.email);
       await this.idempotency.forget(manager, ids);
       await this.audit.forgetReasons(manager, ids);
       const erased = await this.patients.erase(manager, patientId);

@@ -54,6 +54,24 @@ export function bookedInSlot(db: Queryable, slotId: string): Promise<BookingStat
   ]);
 }
 
+/**
+ * The upcoming booked bookings of the patient with this email (lower case) and date of birth,
+ * each locked ("Lost your link?" gives each a new token), soonest first.
+ */
+export function upcomingOfIdentity(
+  db: Queryable,
+  email: string,
+  dateOfBirth: string,
+  now: Date,
+): Promise<BookingState[]> {
+  return db.query<BookingState[]>(
+    `${STATE} WHERE p.email = $1 AND p.date_of_birth = $2 AND p.erased_at IS NULL
+       AND b.status = 'booked' AND s.starts_at > $3
+     ORDER BY s.starts_at, b.id FOR UPDATE OF b`,
+    [email, dateOfBirth, now],
+  );
+}
+
 /** Every booking of a patient, with its slot's start, for erasure. */
 export function bookingsOfPatient(
   db: Queryable,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
@@ -17,7 +18,7 @@ import { RateLimited } from '../common/throttling';
 import { BookingLifecycle } from './booking-lifecycle';
 import { toBookingDto } from './booking.queries';
 import { BookingsService } from './bookings.service';
-import { CancelBookingDto, CreateBookingDto, RescheduleBookingDto } from './dto/booking-input.dto';
+import { CancelBookingDto, CreateBookingDto, LookupDto, RescheduleBookingDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto } from './dto/booking.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -35,6 +36,21 @@ export class BookingsController {
     private readonly bookings: BookingsService,
     private readonly lifecycle: BookingLifecycle,
   ) {}
+
+  @Post('lookup')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Lost your link? Emails a patient their upcoming bookings with fresh manage links',
+    description:
+      'Always 202, whether or not the email and date of birth belong to a patient. When they do, one email ' +
+      'lists the upcoming bookings, each with a new link (the old links stop working); at most one such email ' +
+      'per address per 10 minutes.',
+  })
+  @ApiAcceptedResponse({ description: 'If we know you, an email is on its way' })
+  @ApiProblems(400, 429)
+  async lookup(@Body() dto: LookupDto, @CurrentActor() actor: Actor): Promise<void> {
+    await this.lifecycle.sendLinks(dto.email, dto.dateOfBirth, actor);
+  }
 
   @Post()
   @ApiOperation({

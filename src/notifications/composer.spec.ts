@@ -154,7 +154,7 @@ describe('EmailComposer', () => {
 
   it('has every kind in both languages; the front-desk notice names patient, slot and reference, without invite', () => {
     for (const locale of ['en', 'nl'] as const) {
-      for (const kind of NOTIFICATION_KINDS) {
+      for (const kind of NOTIFICATION_KINDS.filter((k) => k !== 'booking_lookup')) {
         const composed = composer.compose(
           email({
             kind,
@@ -212,5 +212,39 @@ describe('EmailComposer', () => {
     const late = composer.compose(email({ kind: 'reminder' }), new Date('2027-03-08T09:30:00Z'));
     expect(late.text).toContain('too late to change this appointment online');
     expect(late.text).not.toContain('until');
+  });
+
+  it('lists a patient’s upcoming bookings in the lookup email, each with its own new link', () => {
+    const lookup = composer.compose(
+      email({
+        kind: 'booking_lookup',
+        bookingId: null,
+        token: JSON.stringify({ 'B12-AAAAAA': 'tok-a', 'B12-BBBBBB': 'tok-b' }),
+        payload: {
+          ...email().payload,
+          reference: '',
+          startsAt: '',
+          bookings: [
+            { reference: 'B12-AAAAAA', startsAt: '2027-03-09T09:00:00.000Z' },
+            { reference: 'B12-BBBBBB', startsAt: '2027-03-10T09:00:00.000Z' },
+          ],
+        },
+      }),
+    );
+    expect(lookup.text).toContain('https://book.clinic.example/manage/B12-AAAAAA#token=tok-a');
+    expect(lookup.text).toContain('https://book.clinic.example/manage/B12-BBBBBB#token=tok-b');
+    expect(lookup.text).toContain('Wednesday 10 March 2027 at 10:00');
+    expect(lookup.invite).toBeUndefined();
+    const none = composer.compose(
+      email({
+        kind: 'booking_lookup',
+        locale: 'nl',
+        bookingId: null,
+        token: '{}',
+        payload: { ...email().payload, bookings: [] },
+      }),
+    );
+    expect(none.text).toContain('geen komende afspraak');
+    expect(none.text).toContain('https://book.clinic.example/book');
   });
 });

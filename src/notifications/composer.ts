@@ -121,7 +121,7 @@ export class EmailComposer {
       firstName: payload.firstName,
       lastName: payload.lastName,
       reference: payload.reference,
-      when: formatWhen(payload.startsAt, zone, email.locale),
+      when: payload.startsAt ? formatWhen(payload.startsAt, zone, email.locale) : undefined,
       previousWhen: payload.previousStartsAt
         ? formatWhen(payload.previousStartsAt, zone, email.locale)
         : undefined,
@@ -131,7 +131,15 @@ export class EmailComposer {
       manageUrl: email.token
         ? `${this.settings.publicBaseUrl}/manage/${payload.reference}#token=${encodeURIComponent(email.token)}`
         : this.settings.publicBaseUrl,
-      rebookUrl: this.settings.publicBaseUrl,
+      rebookUrl: `${this.settings.publicBaseUrl}/book`,
+      // booking_lookup: each upcoming booking with its own new link (the token is a sealed map).
+      bookings: payload.bookings?.map((booking) => ({
+        reference: booking.reference,
+        when: formatWhen(booking.startsAt, zone, email.locale),
+        manageUrl: `${this.settings.publicBaseUrl}/manage/${booking.reference}#token=${encodeURIComponent(
+          (JSON.parse(email.token ?? '{}') as Record<string, string>)[booking.reference] ?? '',
+        )}`,
+      })),
     };
     const subject = templates.subject(data).trim();
     const composed: ComposedEmail = {

@@ -19,6 +19,7 @@ export const NOTIFICATION_KINDS = [
   'slot_cancelled',
   'staff_booking_cancelled',
   'staff_booking_rescheduled',
+  'booking_lookup',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -48,6 +49,8 @@ export interface NotificationPayload {
   sequence: number;
   reason?: string;
   previousStartsAt?: string;
+  /** booking_lookup: the patient's upcoming bookings (the sealed secret maps each reference to its token). */
+  bookings?: { reference: string; startsAt: string }[];
 }
 
 /**
@@ -60,7 +63,7 @@ export interface NotificationPayload {
 @Index('notification_status_created_idx', ['status', 'createdAt'])
 @Check(
   'notification_kind_valid',
-  `"kind" IN ('booking_confirmed', 'booking_cancelled', 'booking_rescheduled', 'reminder', 'staff_new_booking', 'slot_cancelled', 'staff_booking_cancelled', 'staff_booking_rescheduled')`,
+  `"kind" IN ('booking_confirmed', 'booking_cancelled', 'booking_rescheduled', 'reminder', 'staff_new_booking', 'slot_cancelled', 'staff_booking_cancelled', 'staff_booking_rescheduled', 'booking_lookup')`,
 )
 @Check('notification_status_valid', `"status" IN ('pending', 'sent', 'failed', 'dead', 'skipped')`)
 export class Notification {

@@ -175,6 +175,55 @@ export class OutboxService {
   }
 
   /**
+   * "Lost your link?": one email to a patient listing their upcoming bookings, each with the
+   * fresh manage token it was just given (`links`: reference → token, sealed together); each
+   * booking's unsent confirmation and reminder (with the old link) are skipped, and its reminder
+   * written anew with the new one.
+   */
+  async lookup(
+    manager: EntityManager,
+    patient: { email: string; locale: Locale; firstName: string; lastName: string },
+    bookings: { booking: BookingFacts; token: string }[],
+    now = new Date(),
+  ): Promise<void> {
+    for (const { booking, token } of bookings) {
+      await this.skipPending(manager, booking.id);
+      await this.write(manager, booking.id, this.reminder(booking, this.payload(booking), token, now));
+    }
+    const payload: NotificationPayload = {
+      reference: '',
+      slotId: '',
+      startsAt: '',
+      endsAt: '',
+      firstName: patient.firstName,
+      lastName: patient.lastName,
+      sequence: 0,
+      bookings: bookings.map(({ booking }) => ({
+        reference: booking.reference,
+        startsAt: booking.startsAt.toISOString(),
+      })),
+    };
+    const links = JSON.stringify(
+      Object.fromEntries(bookings.map(({ booking, token }) => [booking.reference, token])),
+    );
+    await manager.query(
+      `INSERT INTO notification (booking_id, kind, recipient, locale, payload, secret)
+       VALUES (NULL, 'booking_lookup', $1, $2, $3::jsonb, $4)`,
+      [patient.email, patient.locale, JSON.stringify(payload), this.box.seal(links)],
+    );
+  }
+
+  /** Whether a lookup email went to `email` in the last `minutes` (then none is sent again yet). */
+  async lookedUpRecently(manager: EntityManager, email: string, minutes: number): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM notification WHERE kind = 'booking_lookup' AND recipient = $1
+         AND created_at > now() - make_interval(mins => $2) LIMIT 1`,
+      [email, minutes],
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * Tells the front desk (FRONT_DESK_EMAIL, in STAFF_LOCALE; nothing when unset) of a patient's
    * own change: a cancellation (with the patient's reason) or a reschedule (from
    * `previousStartsAt`).
@@ -215,7 +264,7 @@ export class OutboxService {
    * token, error text that may quote an address); unsent ones are skipped, so nothing is sent
    * after an erasure. Kind, status and times stay for statistics.
    */
-  async redact(manager: EntityManager, bookingIds: string[]): Promise<void> {
+  async redact(manager: EntityManager, bookingIds: string[], email?: string): Promise<void> {
     await manager.query(
       `UPDATE notification SET
          recipient = CASE WHEN ${isFrontDeskKindSql('kind')} THEN recipient ELSE 'erased@invalid' END,
@@ -223,8 +272,8 @@ export class OutboxService {
          secret = NULL, last_error = NULL,
          status = CASE WHEN status IN ('pending', 'failed') THEN 'skipped' ELSE status END,
          updated_at = now()
-       WHERE booking_id = ANY($1::uuid[])`,
-      [bookingIds],
+       WHERE booking_id = ANY($1::uuid[]) OR (kind = 'booking_lookup' AND recipient = $2)`,
+      [bookingIds, email ?? null],
     );
   }
 

@@ -51,6 +51,19 @@ export interface PatientDetails {
 export class PatientsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** The patient with this email and date of birth (not erased), or undefined. */
+  async byIdentity(
+    email: string,
+    dateOfBirth: string,
+  ): Promise<Pick<PatientDetails, 'firstName' | 'lastName' | 'email' | 'locale'> | undefined> {
+    const [row] = await this.dataSource.query<PatientDetails[]>(
+      `SELECT first_name AS "firstName", last_name AS "lastName", email, locale
+       FROM patient WHERE email = $1 AND date_of_birth = $2 AND erased_at IS NULL`,
+      [email.toLowerCase(), dateOfBirth],
+    );
+    return row;
+  }
+
   /** The record's details (what a staff booking for this patient uses), or undefined if unknown or erased. */
   async details(id: string): Promise<PatientDetails | undefined> {
     const [row] = await this.dataSource.query<PatientDetails[]>(

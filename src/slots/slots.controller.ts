@@ -2,8 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.dto';
 import { RateLimited } from '../common/throttling';
-import { PublicSlotQueryDto } from './dto/slot-input.dto';
-import { PublicSlotPageDto } from './dto/slot.dto';
+import { AvailableDaysQueryDto, PublicSlotQueryDto } from './dto/slot-input.dto';
+import { AvailableDaysDto, PublicSlotPageDto } from './dto/slot.dto';
 import { SlotsService } from './slots.service';
 
 @ApiTags('slots')
@@ -11,6 +11,18 @@ import { SlotsService } from './slots.service';
 @RateLimited()
 export class SlotsController {
   constructor(private readonly slots: SlotsService) {}
+
+  @Get('days')
+  @ApiOperation({
+    summary: 'The days with a free place, for a calendar',
+    description:
+      'Each local date (clinic time zone) with at least one bookable place, by the rules of GET /slots.',
+  })
+  @ApiOkResponse({ type: AvailableDaysDto })
+  @ApiProblems(400, 429)
+  days(@Query() query: AvailableDaysQueryDto): Promise<AvailableDaysDto> {
+    return this.slots.availableDays(query);
+  }
 
   @Get()
   @ApiOperation({

@@ -24,13 +24,22 @@ import { parseBound, parseInstant, parseLocalDate, parseLocalTime } from '../com
 import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
 import {
   AdminSlotQueryDto,
+  AvailableDaysQueryDto,
   CreateSlotDto,
   MAX_PUBLIC_WINDOW_DAYS,
   PublicSlotQueryDto,
   RotaDto,
   UpdateSlotDto,
 } from './dto/slot-input.dto';
-import { PublicSlotDto, PublicSlotPageDto, RotaResultDto, SlotRow, StaffSlotDto } from './dto/slot.dto';
+import {
+  AvailableDayDto,
+  AvailableDaysDto,
+  PublicSlotDto,
+  PublicSlotPageDto,
+  RotaResultDto,
+  SlotRow,
+  StaffSlotDto,
+} from './dto/slot.dto';
 import { ClosuresService } from './closures.service';
 import { daysInRange, generateRota } from './rota';
 
@@ -57,6 +66,19 @@ export const AVAILABLE_SLOTS_SQL = `
     AND (starts_at, id) > ($4::timestamptz, $5::uuid)
   ORDER BY starts_at, id
   LIMIT $6`;
+
+/**
+ * The local dates (in zone $5) with a free place in a bookable slot (AVAILABLE_SLOTS_SQL's
+ * rules), with how many: for the booking page's calendar. Served by slot_bookable_idx.
+ */
+const AVAILABLE_DAYS_SQL = `
+  SELECT to_char((starts_at AT TIME ZONE $5::text)::date, 'YYYY-MM-DD') AS date,
+         sum(capacity - booked_count)::int AS available
+  FROM slot
+  WHERE status = 'open' AND booked_count < capacity
+    AND starts_at >= $1 AND starts_at < $2 AND starts_at > $3 AND starts_at <= $4
+  GROUP BY 1
+  ORDER BY 1`;
 
 /**
  * Takes one place in a slot if it is open, not full and starts after `earliest`, answering the
@@ -389,6 +411,26 @@ export class SlotsService {
   async find(slotId: string): Promise<SlotRow | undefined> {
     const [slot] = await this.dataSource.query<SlotRow[]>(FIND_SLOT_SQL, [slotId]);
     return slot;
+  }
+
+  /** The calendar: each local date from `from` to `to` (both included) with a free place. */
+  async availableDays(query: AvailableDaysQueryDto, now = new Date()): Promise<AvailableDaysDto> {
+    const zone = this.timeZone;
+    const from = query.from ?? this.localDate(now);
+    const to = query.to ?? DateTime.fromISO(from).plus({ days: 34 }).toISODate()!;
+    const days = DateTime.fromISO(to).diff(DateTime.fromISO(from), 'days').days;
+    if (days < 0) throw invalidField('to', 'must not be before from');
+    if (days >= MAX_PUBLIC_WINDOW_DAYS)
+      throw invalidField('to', `must be less than ${MAX_PUBLIC_WINDOW_DAYS} days after from`);
+    const { earliest, latest } = this.bookableWindow(now);
+    const data = await this.dataSource.query<AvailableDayDto[]>(AVAILABLE_DAYS_SQL, [
+      parseBound(from, zone, 'from'),
+      parseBound(to, zone, 'to'),
+      earliest,
+      latest,
+      zone,
+    ]);
+    return { data, timeZone: zone };
   }
 
   async available(query: PublicSlotQueryDto, now = new Date()): Promise<PublicSlotPageDto> {

@@ -86,3 +86,15 @@ export class RescheduleBookingDto {
   @IsUUID('all', { message: 'must be a slot id (UUID)' })
   slotId: string;
 }
+
+export class LookupDto {
+  @ApiProperty({ maxLength: 254, example: 'anna.devries@example.nl' })
+  @Trim()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'must be an email address' })
+  email: string;
+
+  @ApiProperty({ format: 'date', example: '1980-05-17' })
+  @IsDateOfBirth()
+  dateOfBirth: string;
+}

@@ -210,3 +210,23 @@ export class PublicSlotQueryDto {
   @IsString()
   cursor?: string;
 }
+
+export class AvailableDaysQueryDto {
+  @ApiPropertyOptional({
+    format: 'date',
+    description: 'First local date. Default: today',
+    example: '2027-03-01',
+  })
+  @Optional()
+  @IsLocalDate()
+  from?: string;
+
+  @ApiPropertyOptional({
+    format: 'date',
+    description: `Last local date (included). Default: 34 days after from; at most ${MAX_PUBLIC_WINDOW_DAYS - 1} days after it`,
+    example: '2027-04-04',
+  })
+  @Optional()
+  @IsLocalDate()
+  to?: string;
+}

@@ -88,3 +88,16 @@ export class RotaResultDto {
   @ApiProperty({ description: 'Left out because the clinic is closed that day (a closure)' })
   skippedClosed: number;
 }
+
+export class AvailableDayDto {
+  @ApiProperty({ format: 'date', example: '2027-03-22', description: 'A local date of the clinic' })
+  date: string;
+  @ApiProperty({ minimum: 1, example: 7, description: 'Free places that day in bookable slots' })
+  available: number;
+}
+
+export class AvailableDaysDto {
+  @ApiProperty({ type: [AvailableDayDto], description: 'Only the days with a free place, in order' })
+  data: AvailableDayDto[];
+  @ApiProperty({ example: 'Europe/Amsterdam' }) timeZone: string;
+}
