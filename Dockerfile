@@ -7,7 +7,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npx nest build
+RUN npx nest build && node src/pages/build.mjs
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

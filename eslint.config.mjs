@@ -20,7 +20,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['src/start.mjs'],
+    files: ['src/start.mjs', 'src/pages/build.mjs'],
     languageOptions: { globals: { process: 'readonly' } },
   },
   {

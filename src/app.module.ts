@@ -1,3 +1,4 @@
+import { PagesModule } from './pages/pages.module';
 import { DynamicModule, Module } from '@nestjs/common';
 import type pino from 'pino';
 import { AuditModule } from './audit/audit.module';
@@ -32,6 +33,7 @@ export class AppModule {
         PatientsModule,
         BookingsModule,
         JobsModule,
+        PagesModule,
       ],
       providers: [{ provide: ROOT_LOGGER, useValue: logger }],
     };

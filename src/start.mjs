@@ -1,4 +1,4 @@
-// npm start: builds the app when its source changed since the last build, then runs the build
+// npm start: builds the app (and its pages) when its source changed since the last build, then runs the build
 // in this very process, so that the SIGTERM or SIGINT npm forwards reaches the app itself (which
 // stops its HTTP server, then its embedded PostgreSQL). `npm run dev` is the watching mode.
 import { execFileSync } from 'node:child_process';
@@ -30,5 +30,7 @@ if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((p) 
   process.stdout.write('Building the app (the source changed since the last build)…\n');
   const nest = createRequire(import.meta.url).resolve('@nestjs/cli/bin/nest.js');
   execFileSync(process.execPath, [nest, 'build'], { cwd: root, stdio: 'inherit' });
+  // nest build empties dist: the patient pages are built after it, into dist/pages.
+  execFileSync(process.execPath, [join(root, 'src', 'pages', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 }
 await import(pathToFileURL(built).href);

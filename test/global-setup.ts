@@ -11,6 +11,12 @@ import { TEST_ENV } from './support/test-env';
  */
 export default async function globalSetup(): Promise<void> {
   process.env.TZ = 'UTC';
+  // The patient pages, as `npm run build` builds them, into a folder of this run's (a test
+  // that runs `npm start` rebuilds dist meanwhile).
+  const { buildPages } = await import('../src/pages/build.mjs');
+  const pagesDir = await mkdtemp(join(tmpdir(), 'clinic-booking-pages-'));
+  await buildPages(pagesDir);
+  process.env[TEST_ENV.pagesDir] = pagesDir;
   process.env[TEST_ENV.runId] = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const external = process.env.DATABASE_URL;
   if (external) {

@@ -4,6 +4,7 @@ import type { EmbeddedDatabase } from '../src/database/embedded-postgres';
 import { TEST_ENV } from './support/test-env';
 
 export default async function globalTeardown(): Promise<void> {
+  await rm(process.env[TEST_ENV.pagesDir] ?? '/nonexistent', { recursive: true, force: true });
   const embedded = (globalThis as { __embeddedPostgres?: EmbeddedDatabase }).__embeddedPostgres;
   if (embedded) {
     await embedded.stop();

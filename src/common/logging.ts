@@ -9,6 +9,11 @@ import type { AppConfig } from '../config/config';
 export const UNPREFIXED_ROUTES = [
   { path: 'health', method: RequestMethod.GET },
   { path: 'health/ready', method: RequestMethod.GET },
+  // The patient pages and their files (src/pages).
+  { path: 'book', method: RequestMethod.GET },
+  { path: 'manage/:reference', method: RequestMethod.GET },
+  { path: 'embed.js', method: RequestMethod.GET },
+  { path: 'assets/:file', method: RequestMethod.GET },
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

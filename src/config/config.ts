@@ -37,6 +37,25 @@ const url = (protocols: string[]) =>
 
 const email = z.email('must be an email address');
 
+/** A comma-separated list of web origins (`https://host[:port]`). */
+const origins = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      url(['http', 'https']).refine(
+        (value) => URL.canParse(value) && new URL(value).origin === value,
+        'must be origins only, like https://www.clinic.example (no path)',
+      ),
+    ),
+  );
+
 /** Secrets that have appeared in this repository (examples, old defaults): never for production. */
 const PUBLISHED_SECRETS = new Set(['change-me-to-a-long-random-secret-of-32-chars-or-more']);
 
@@ -100,16 +119,10 @@ export const CONFIG_FIELDS = z.object({
     .trim()
     .regex(/^(false|true|\d{1,2})$/, 'must be false, true, or the number of proxy hops in front of the app')
     .default('false'),
-  CORS_ORIGINS: z
-    .string()
-    .optional()
-    .transform((value) =>
-      (value ?? '')
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(url(['http', 'https']))),
+  CORS_ORIGINS: origins,
+  EMBED_ORIGINS: origins,
+  PRIVACY_NOTICE_URL: url(['http', 'https']).optional(),
+  PAGES_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -235,6 +248,18 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
     text: '`true`, or the number of proxies in front: only then is `X-Forwarded-For` used for the client address',
   },
   CORS_ORIGINS: { text: 'comma-separated origins allowed to call the API from a browser', unset: 'none' },
+  EMBED_ORIGINS: {
+    text: 'comma-separated origins of the sites that may show the booking page in a frame (the clinic’s website, for `/embed.js`)',
+    unset: 'no other site may frame it',
+  },
+  PAGES_DIR: {
+    text: 'where the built patient pages are (`manifest.json` and `assets/`)',
+    unset: '`dist/pages`, where `npm run build` puts them',
+  },
+  PRIVACY_NOTICE_URL: {
+    text: 'the clinic’s privacy notice, linked from the consent on the booking page; set it in production',
+    unset: 'the consent is asked without a link',
+  },
   LOG_LEVEL: { text: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
 };
 
@@ -295,6 +320,11 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   trustProxy: boolean | number;
   corsOrigins: string[];
+  /** Sites that may frame the booking page (frame-ancestors). */
+  embedOrigins: string[];
+  privacyNoticeUrl?: string;
+  /** The built patient pages; unset: dist/pages. */
+  pagesDir?: string;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -359,6 +389,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     trustProxy:
       env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY === 'false' ? false : Number(env.TRUST_PROXY),
     corsOrigins: env.CORS_ORIGINS,
+    embedOrigins: env.EMBED_ORIGINS,
+    privacyNoticeUrl: env.PRIVACY_NOTICE_URL,
+    pagesDir: env.PAGES_DIR,
     logLevel: env.LOG_LEVEL,
   };
 }

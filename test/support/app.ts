@@ -9,6 +9,7 @@ import { AppConfig, loadConfig } from '../../src/config/config';
 import { StaffService } from '../../src/staff/staff.service';
 import type { StaffRole } from '../../src/common/access';
 import { createTestDatabase } from './database';
+import { TEST_ENV } from './test-env';
 import { HttpClient } from './http';
 
 export interface TestApp {
@@ -24,7 +25,10 @@ export interface TestApp {
  * The real app (setupApp applied, as in production) on a free loopback port, against a
  * database of its own unless `DATABASE_URL` is passed in `env`.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logLines?: string[] } = {},
+): Promise<TestApp> {
   const databaseUrl =
     env.DATABASE_URL ?? (await createTestDatabase(expect.getState().testPath?.split('/').pop()));
   const config = loadConfig({
@@ -41,10 +45,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     // Test slots lie a year and more ahead (newSlot), apart from each test's own; the horizon
     // is tested where a test sets it (test/front-desk-day.e2e-spec.ts).
     BOOKING_HORIZON_DAYS: '3650',
+    PAGES_DIR: process.env[TEST_ENV.pagesDir] ?? '',
     ...env,
     DATABASE_URL: databaseUrl,
   });
-  const app = await createApp({ ...config, databaseUrl }, createRootLogger(config));
+  // With `logLines`, every line the app logs (at debug) is kept there, for a test to read.
+  const lines = options.logLines;
+  const logger = lines
+    ? createRootLogger({ ...config, logLevel: 'debug' }, { write: (line: string) => void lines.push(line) })
+    : createRootLogger(config);
+  const app = await createApp({ ...config, databaseUrl }, logger);
   const url = await listenOnLoopback(app);
   return {
     app,

@@ -6,6 +6,8 @@ export const TEST_ENV = {
   runId: 'CLINIC_TEST_RUN_ID',
   /** Folder of the embedded cluster this run started, if any. */
   embeddedDir: 'CLINIC_TEST_EMBEDDED_DIR',
+  /** The patient pages, built for this run (a folder of its own: `npm start` may rebuild dist meanwhile). */
+  pagesDir: 'CLINIC_TEST_PAGES_DIR',
 } as const;
 
 export function testEnv(name: keyof typeof TEST_ENV): string {
