@@ -7,6 +7,19 @@ import { axeViolations, focusReaches, launchBrowser, openPage, tabTo } from './s
 import { daysFromNow, newSlot } from './support/factories';
 import { subject, to } from './support/mail';
 import { startSmtpServer, TestSmtpServer } from './support/smtp';
+import { STRINGS } from '../src/pages/strings';
+
+/** The English words of the pages that differ from the Dutch ones: none may show on a Dutch page. */
+const ENGLISH = Object.entries(STRINGS.en)
+  .filter(
+    ([key, text]) =>
+      !key.startsWith('lang.') && STRINGS.nl[key as keyof typeof STRINGS.nl] !== text && !text.includes('{'),
+  )
+  .map(([, text]) => text);
+const englishOn = async (page: Page) => {
+  const text = await page.locator('body').innerText();
+  return ENGLISH.filter((words) => text.includes(words));
+};
 
 const PHONE = '+31 20 123 4567';
 
@@ -96,6 +109,7 @@ describe('the patient pages, in a real browser', () => {
     expect(await page.locator('#f-consent-error').innerText()).toContain('privacyverklaring');
     await focusReaches(page, 'f-firstName');
     await expectAccessible(page, 'form with errors');
+    expect(await englishOn(page)).toEqual([]);
 
     const email = `toetsenbord.${Date.now()}@example.nl`;
     await page.keyboard.type('Fleur');
@@ -122,6 +136,7 @@ describe('the patient pages, in a real browser', () => {
     await page.getByRole('heading', { name: 'Controleer en bevestig' }).waitFor();
     expect(await page.locator('dl').innerText()).toContain('1980-05-17');
     await expectAccessible(page, 'summary');
+    expect(await englishOn(page)).toEqual([]);
     await tabTo(page, '[data-action="confirm"]');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Uw afspraak is geboekt' }).waitFor();
@@ -164,6 +179,12 @@ describe('the patient pages, in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.getByText(/Uw afspraak is geannuleerd/).waitFor();
     await expectAccessible(page, 'cancelled');
+    expect(await englishOn(page)).toEqual([]);
+    // The language switch: the same page in English.
+    await tabTo(page, 'a.lang');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/lang=en/);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await staffView(reference)).toMatchObject({
       status: 'cancelled',
       cancelReason: 'Ik ben verhinderd',
