@@ -192,6 +192,49 @@ describe('staff slot endpoints', () => {
       });
     });
 
+    it('previews a rota with dryRun=true: exactly the slots it then creates, and nothing created before', async () => {
+      const rota = {
+        from: '2032-05-03',
+        to: '2032-05-04',
+        weekdays: [1, 2],
+        dayStart: '09:00',
+        dayEnd: '10:00',
+        slotMinutes: 30,
+        capacity: 2,
+      };
+      const count = async () =>
+        (
+          await t.dataSource.query(
+            `SELECT count(*)::int AS n FROM slot WHERE starts_at::date BETWEEN '2032-05-03' AND '2032-05-04'`,
+          )
+        )[0].n;
+      const preview = await post('/bulk?dryRun=true', rota);
+      expect(preview.status).toBe(201);
+      expect(preview.json).toMatchObject({ created: 4, skipped: 0 });
+      expect(preview.json.slots.map((s: { startsAtLocal: string }) => s.startsAtLocal)).toEqual([
+        '2032-05-03T09:00:00',
+        '2032-05-03T09:30:00',
+        '2032-05-04T09:00:00',
+        '2032-05-04T09:30:00',
+      ]);
+      expect(await count()).toBe(0);
+      const made = await post('/bulk', rota);
+      expect(made.json).toMatchObject({ created: 4 });
+      expect(made.json.slots).toBeUndefined();
+      const [first] = await t.dataSource.query(
+        `SELECT starts_at FROM slot WHERE starts_at::date = '2032-05-03' ORDER BY starts_at LIMIT 1`,
+      );
+      expect(first.starts_at.toISOString()).toBe(preview.json.slots[0].startsAt);
+      expect((await post('/bulk?dryRun=true', rota)).json).toMatchObject({
+        created: 0,
+        skippedOverlapping: 4,
+        slots: [],
+      });
+      expect(expectProblem(await post('/bulk?dryRun=yes', rota), 400).errors).toEqual([
+        { field: 'dryRun', message: 'must be true or false' },
+      ]);
+    });
+
     it('says how many slots were left out because they were past, and how many because they overlapped', async () => {
       const today = new Date().toISOString().slice(0, 10);
       const response = await post('/bulk', {

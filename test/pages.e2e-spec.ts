@@ -331,7 +331,7 @@ describe('the patient pages, in a real browser', () => {
   });
 
   it('keeps within the page-weight budget, caches assets for ever, and frames only where allowed', async () => {
-    for (const path of ['/book', '/manage/B12-AAAAAA']) {
+    for (const path of ['/book', '/manage/B12-AAAAAA', '/desk']) {
       const html = await t.http.get(path);
       const csp = html.headers.get('content-security-policy') as string;
       expect(csp).toContain("script-src 'self'");

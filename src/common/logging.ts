@@ -12,6 +12,7 @@ export const UNPREFIXED_ROUTES = [
   // The patient pages and their files (src/pages).
   { path: 'book', method: RequestMethod.GET },
   { path: 'manage/:reference', method: RequestMethod.GET },
+  { path: 'desk', method: RequestMethod.GET },
   { path: 'embed.js', method: RequestMethod.GET },
   { path: 'assets/:file', method: RequestMethod.GET },
 ];

@@ -19,6 +19,7 @@ export async function buildPages(outDir = join(root, 'dist', 'pages')) {
     entryPoints: {
       book: join(client, 'book.tsx'),
       manage: join(client, 'manage.tsx'),
+      desk: join(client, 'desk.tsx'),
       style: join(client, 'style.css'),
     },
     outdir: assets,

@@ -50,7 +50,7 @@ export class PageAssets {
   }
 
   /** The entry's file (e.g. `book` → `book-4F2A….js`). */
-  entry(name: 'book' | 'manage' | 'embed' | 'style'): Asset & { file: string } {
+  entry(name: 'book' | 'manage' | 'desk' | 'embed' | 'style'): Asset & { file: string } {
     const file = this.entries[name];
     return { ...this.files.get(file)!, file };
   }

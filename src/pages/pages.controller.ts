@@ -65,6 +65,13 @@ export class PagesController {
     });
   }
 
+  /** The front desk's console, in STAFF_LOCALE unless the staff member chose (?lang=). */
+  @Get('desk')
+  desk(@Query('lang') lang: unknown, @Res() reply: FastifyReply): void {
+    const locale = lang === 'en' || lang === 'nl' ? lang : this.config.staffLocale;
+    this.page(reply, 'desk', locale, { embed: false });
+  }
+
   @Get('embed.js')
   embed(@Headers('accept-encoding') encoding: string | undefined, @Res() reply: FastifyReply): void {
     // A fixed address on other sites: cached briefly, so that a new version reaches them soon.
@@ -86,7 +93,7 @@ export class PagesController {
 
   private page(
     reply: FastifyReply,
-    name: 'book' | 'manage',
+    name: 'book' | 'manage' | 'desk',
     locale: PageLocale,
     options: { embed: boolean; reference?: string },
   ): void {
@@ -138,7 +145,7 @@ export class PagesController {
       );
     // frame-ancestors decides; the older header would forbid the clinic's site from framing /book.
     reply.removeHeader('x-frame-options');
-    if (name === 'manage') reply.header('x-frame-options', 'DENY');
+    if (name !== 'book') reply.header('x-frame-options', 'DENY');
     reply.send(html);
   }
 

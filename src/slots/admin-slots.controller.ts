@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
+import { invalidField } from '../common/domain-error';
 import { StaffOnly } from '../common/access';
 import { ApiProblems } from '../common/problem.dto';
 import { UuidParam } from '../common/uuid.pipe';
@@ -30,13 +31,16 @@ export class AdminSlotsController {
     summary: 'Open a whole rota in the clinic’s wall-clock time',
     description:
       'Slots that would start in the past or overlap an existing one are skipped and counted apart; ' +
-      'the same rota twice creates nothing the second time. At most a year and 10,000 slots.',
+      'the same rota twice creates nothing the second time. At most a year and 10,000 slots. ' +
+      'With ?dryRun=true nothing is created and the answer lists every slot that would be.',
   })
   @ApiCreatedResponse({ type: RotaResultDto })
   @ApiProblems(400)
   @Audited('slot.bulk_create', 'slot', 'none')
-  createRota(@Body() dto: RotaDto): Promise<RotaResultDto> {
-    return this.slots.createRota(dto);
+  createRota(@Body() dto: RotaDto, @Query('dryRun') dryRun?: string): Promise<RotaResultDto> {
+    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false')
+      throw invalidField('dryRun', 'must be true or false');
+    return this.slots.createRota(dto, new Date(), dryRun === 'true');
   }
 
   @Get()

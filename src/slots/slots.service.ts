@@ -187,7 +187,10 @@ export class SlotsService {
    * (ON CONFLICT DO NOTHING), so running the same rota twice creates nothing the second time,
    * even when two receptionists submit it at once.
    */
-  async createRota(dto: RotaDto, now = new Date()): Promise<RotaResultDto> {
+  /**
+   * With `dryRun`, nothing is created: the answer says what would be, slot by slot.
+   */
+  async createRota(dto: RotaDto, now = new Date(), dryRun = false): Promise<RotaResultDto> {
     const rota = {
       from: parseLocalDate(dto.from)!,
       to: parseLocalDate(dto.to)!,
@@ -222,9 +225,16 @@ export class SlotsService {
     const future = generated.filter((slot) => slot.startsAt > now);
     const skippedPast = generated.length - future.length;
     if (future.length === 0) {
-      return { created: 0, skipped: skippedPast, skippedPast, skippedOverlapping: 0, skippedClosed: 0 };
+      return {
+        created: 0,
+        skipped: skippedPast,
+        skippedPast,
+        skippedOverlapping: 0,
+        skippedClosed: 0,
+        ...(dryRun ? { slots: [] } : {}),
+      };
     }
-    return this.dataSource.transaction(async (manager) => {
+    const run = async (manager: EntityManager): Promise<RotaResultDto> => {
       await this.closures.holdCalendar(manager);
       const closed = await this.closures.closedDates(
         manager,
@@ -233,11 +243,11 @@ export class SlotsService {
       );
       const open = future.filter((slot) => !closed.has(this.localDate(slot.startsAt)));
       const skippedClosed = future.length - open.length;
-      const inserted: unknown[] = await manager.query(
+      const inserted = await manager.query<SlotRow[]>(
         `INSERT INTO slot (starts_at, ends_at, capacity, notes)
          SELECT starts_at, ends_at, $3, $4 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(starts_at, ends_at)
          ON CONFLICT DO NOTHING
-         RETURNING id`,
+         RETURNING ${SLOT_COLUMNS}`,
         [open.map((s) => s.startsAt), open.map((s) => s.endsAt), dto.capacity, dto.notes ?? null],
       );
       const skippedOverlapping = open.length - inserted.length;
@@ -247,8 +257,26 @@ export class SlotsService {
         skippedPast,
         skippedOverlapping,
         skippedClosed,
+        ...(dryRun
+          ? {
+              slots: inserted
+                .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
+                .map((slot) => this.staffView(slot)),
+            }
+          : {}),
       };
-    });
+    };
+    if (!dryRun) return this.dataSource.transaction(run);
+    // A preview: the very statement, rolled back, so it shows exactly what it would create.
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      return await run(runner.manager);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
   }
 
   async list(query: AdminSlotQueryDto, now = new Date()): Promise<Page<SlotRow>> {

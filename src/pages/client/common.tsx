@@ -28,6 +28,20 @@ const TIME = zoned({ hour: '2-digit', minute: '2-digit', hour12: false });
 /** "dinsdag 9 maart 2027" of an ISO instant, on the clinic's wall clock. */
 export const formatDay = (iso: string) => DAY.format(new Date(iso));
 export const formatTime = (iso: string) => TIME.format(new Date(iso));
+/** Today's local date (YYYY-MM-DD) in the clinic's time zone. */
+export const todayLocal = () =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: config.timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+/** A local date `days` later (or earlier). */
+export const addDays = (date: string, days: number) => {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+};
 export const formatWhen = (iso: string) =>
   config.locale === 'nl'
     ? `${formatDay(iso)} om ${formatTime(iso)}`
@@ -70,9 +84,10 @@ export class ApiError extends Error {
 export async function api<T>(
   method: string,
   path: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+  options: { body?: unknown; token?: string; bearer?: string; headers?: Record<string, string> } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers['x-booking-token'] = options.token;
   let response: Response;
@@ -172,18 +187,6 @@ export interface Slot {
   remaining: number;
 }
 
-const addDays = (date: string, days: number) => {
-  const d = new Date(`${date}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-};
-const todayLocal = () =>
-  new Intl.DateTimeFormat('en-CA', {
-    timeZone: config.timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date());
 /** The Monday on or before a local date. */
 const mondayOf = (date: string) => addDays(date, -((new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7));
 const WEEKS = 5;

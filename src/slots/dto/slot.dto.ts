@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { wallClock } from '../../common/time';
 import { SLOT_STATUSES, type SlotStatus } from '../slot.entity';
 
@@ -87,6 +87,11 @@ export class RotaResultDto {
   skippedOverlapping: number;
   @ApiProperty({ description: 'Left out because the clinic is closed that day (a closure)' })
   skippedClosed: number;
+  @ApiPropertyOptional({
+    type: () => [StaffSlotDto],
+    description: 'With dryRun=true only: every slot it would create (none was)',
+  })
+  slots?: StaffSlotDto[];
 }
 
 export class AvailableDayDto {
