@@ -109,7 +109,8 @@ describe('the front-desk console, in a real browser', () => {
     await laterSlot.getByLabel('Phone number').fill('06 2345 6789');
     await laterSlot.getByLabel('Date of birth', { exact: true }).fill('12-03-1961');
     await laterSlot.locator('[data-action="book-new"]').click();
-    await laterSlot.getByText(/Booked: B12-/).waitFor();
+    await page.getByText(/Booked: B12-/).waitFor();
+    await laterSlot.getByText(/Pieter Telefoon/).waitFor();
     const [phoned] = await t.dataSource.query(
       `SELECT b.source, b.slot_id AS "slotId" FROM booking b JOIN patient p ON p.id = b.patient_id WHERE p.email = $1`,
       [phoneEmail],

@@ -62,7 +62,7 @@ describe('email: outbox and dispatcher', () => {
     );
     expect(mail.text).toContain('Beste Sanne');
     expect(mail.text).toContain(
-      `https://book.clinic.example/manage/${booking.reference}#token=${booking.manageToken}`,
+      `https://book.clinic.example/manage/${booking.reference}?lang=nl#token=${booking.manageToken}`,
     );
     expect(mail.html).toContain('methylmalonzuur');
     // One .ics file (and the calendar part mail clients show as an invitation).

@@ -24,7 +24,7 @@ const englishOn = async (page: Page) => {
 const PHONE = '+31 20 123 4567';
 
 /** The path and fragment of a link in an email (the test app does not run at PUBLIC_BASE_URL). */
-const manageLink = (text: string) => /\/manage\/B12-\w+#token=[\w-]+/.exec(text)![0];
+const manageLink = (text: string) => /\/manage\/B12-\w+\?lang=\w\w#token=[\w-]+/.exec(text)![0];
 
 describe('the patient pages, in a real browser', () => {
   let t: TestApp;
@@ -302,12 +302,13 @@ describe('the patient pages, in a real browser', () => {
 
   it('books in English through the embed on the clinic’s own site, which resizes to it', async () => {
     await newSlot(t.dataSource, { startsAt: daysFromNow(12, 8 * 60), capacity: 3 });
+    await newSlot(t.dataSource, { startsAt: daysFromNow(12, 10 * 60), capacity: 3 });
     const { context, page, problems } = await openPage(browser, { locale: 'nl-NL' });
     await page.goto(`${hostOrigin}/`);
     const frame = page.frameLocator('iframe');
     await frame.getByRole('heading', { name: 'Choose a day' }).waitFor();
     const height = async () => (await page.locator('iframe').boundingBox())!.height;
-    await frame.locator('button.day').first().click();
+    await frame.locator(`button.day[data-date="${daysFromNow(12, 0).toISOString().slice(0, 10)}"]`).click();
     await frame.locator('button.time').first().click();
     await frame.getByLabel('First name').first().waitFor();
     const email = `embedded.${Date.now()}@example.nl`;
@@ -326,6 +327,21 @@ describe('the patient pages, in a real browser', () => {
     await expectAccessible(inner, 'embedded confirmation');
     // The frame grew to its content (the form is taller than the frame's first 480 px).
     expect(await height()).toBeGreaterThan(480);
+
+    // The emailed link, in English: reschedule to the next free time, then cancel.
+    await page.goto(`${t.url}${manageLink(mail.text!)}`);
+    await page.getByRole('heading', { name: 'Your appointment' }).waitFor();
+    const reference = /B12-\w{6}/.exec(mail.subject!)![0];
+    await page.locator('[data-action="reschedule"]').click();
+    // The same day, the later of its two times.
+    await page.locator(`button.day[data-date="${daysFromNow(12, 0).toISOString().slice(0, 10)}"]`).click();
+    await page.locator('button.time').last().click();
+    await page.locator('[data-action="reschedule-confirm"]').click();
+    await page.getByText(/Your appointment has moved to/).waitFor();
+    await page.locator('[data-action="cancel"]').click();
+    await page.locator('[data-action="cancel-confirm"]').click();
+    await page.getByText(/Your appointment is cancelled/).waitFor();
+    expect(await staffView(reference)).toMatchObject({ status: 'cancelled' });
     expect(problems()).toEqual([]);
     await context.close();
   });

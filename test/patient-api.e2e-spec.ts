@@ -70,7 +70,7 @@ describe('the patient pages’ API', () => {
       expect([unknown.status, known.status]).toEqual([202, 202]);
       expect(known.text).toBe(unknown.text);
       const [mail] = await smtp.waitFor(1, (m) => to(email)(m) && subject(/Your appointments/)(m));
-      const links = [...(mail.text ?? '').matchAll(/\/manage\/(B12-\w+)#token=([\w-]+)/g)];
+      const links = [...(mail.text ?? '').matchAll(/\/manage\/(B12-\w+)\?lang=\w\w#token=([\w-]+)/g)];
       expect(links.map((l) => l[1])).toEqual([first.json.reference, second.json.reference]);
       const view = (reference: string, token: string) =>
         t.http.get(`/api/v1/bookings/${reference}`, { headers: { 'x-booking-token': token } });

@@ -37,7 +37,7 @@ describe('the README’s "Try it" walkthrough', () => {
       });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
       expect(run.stdout).toContain('"skippedOverlapping":0');
-      expect(run.stdout).toMatch(/http:\/\/localhost:\d+\/manage\/B12-\w{6}#token=/);
+      expect(run.stdout).toMatch(/http:\/\/localhost:\d+\/manage\/B12-\w{6}\?lang=\w\w#token=/);
       expect(run.stdout).toContain('"status":"booked"');
       expect(run.stdout).toContain('"status":"cancelled"');
     } finally {

@@ -66,7 +66,7 @@ describe('EmailComposer', () => {
       expect(part).toContain('B12-7KQ4M9');
       expect(part).toMatch(/methylmalonic acid \(MMA\), homocysteine and a full blood count/);
       expect(part).toMatch(/metformin/);
-      expect(part).toContain('https://book.clinic.example/manage/B12-7KQ4M9#token=tok_EN-123');
+      expect(part).toContain('https://book.clinic.example/manage/B12-7KQ4M9?lang=en#token=tok_EN-123');
     }
     expect(text).not.toMatch(/<p>|&amp;/);
   });
@@ -231,8 +231,8 @@ describe('EmailComposer', () => {
         },
       }),
     );
-    expect(lookup.text).toContain('https://book.clinic.example/manage/B12-AAAAAA#token=tok-a');
-    expect(lookup.text).toContain('https://book.clinic.example/manage/B12-BBBBBB#token=tok-b');
+    expect(lookup.text).toContain('https://book.clinic.example/manage/B12-AAAAAA?lang=en#token=tok-a');
+    expect(lookup.text).toContain('https://book.clinic.example/manage/B12-BBBBBB?lang=en#token=tok-b');
     expect(lookup.text).toContain('Wednesday 10 March 2027 at 10:00');
     expect(lookup.invite).toBeUndefined();
     const none = composer.compose(

@@ -127,16 +127,17 @@ export class EmailComposer {
         : undefined,
       reason: payload.reason,
       deadlineHours: this.settings.cancellationDeadlineHours,
-      // The token travels in the fragment, which browsers never send to a server (or its logs).
+      // The token travels in the fragment, which browsers never send to a server (or its logs);
+      // the page opens in the language of the email.
       manageUrl: email.token
-        ? `${this.settings.publicBaseUrl}/manage/${payload.reference}#token=${encodeURIComponent(email.token)}`
+        ? `${this.settings.publicBaseUrl}/manage/${payload.reference}?lang=${email.locale}#token=${encodeURIComponent(email.token)}`
         : this.settings.publicBaseUrl,
       rebookUrl: `${this.settings.publicBaseUrl}/book`,
       // booking_lookup: each upcoming booking with its own new link (the token is a sealed map).
       bookings: payload.bookings?.map((booking) => ({
         reference: booking.reference,
         when: formatWhen(booking.startsAt, zone, email.locale),
-        manageUrl: `${this.settings.publicBaseUrl}/manage/${booking.reference}#token=${encodeURIComponent(
+        manageUrl: `${this.settings.publicBaseUrl}/manage/${booking.reference}?lang=${email.locale}#token=${encodeURIComponent(
           (JSON.parse(email.token ?? '{}') as Record<string, string>)[booking.reference] ?? '',
         )}`,
       })),

@@ -361,13 +361,22 @@ function BookingRow({
 }
 
 /** A patient on the phone booked into a free place: a known one found, or new details. */
-function BookInto({ slot, call, changed }: { slot: SheetSlot; call: StaffApi; changed: () => void }) {
+function BookInto({
+  slot,
+  call,
+  changed,
+  announce,
+}: {
+  slot: SheetSlot;
+  call: StaffApi;
+  changed: () => void;
+  announce: (news: string) => void;
+}) {
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState('');
   const [found, setFound] =
     useState<{ id: string; firstName: string; lastName: string; dateOfBirth: string }[]>();
   const [problem, setProblem] = useState<Problem>();
-  const [news, setNews] = useState<string>();
   const [details, setDetails] = useState({
     firstName: '',
     lastName: '',
@@ -382,7 +391,8 @@ function BookInto({ slot, call, changed }: { slot: SheetSlot; call: StaffApi; ch
         slotId: slot.id,
         ...body,
       });
-      setNews(t('desk.booked', { reference: booked.reference }));
+      // Said at the top of the sheet: a slot now full shows no booking form (nor its notices).
+      announce(t('desk.booked', { reference: booked.reference }));
       setOpen(false);
       changed();
     } catch (e) {
@@ -391,17 +401,9 @@ function BookInto({ slot, call, changed }: { slot: SheetSlot; call: StaffApi; ch
   };
   if (!open)
     return (
-      <>
-        {news && <Notice kind="info">{news}</Notice>}
-        <button
-          type="button"
-          class="secondary"
-          data-action="book-here"
-          onClick={() => (setNews(undefined), setOpen(true))}
-        >
-          {t('desk.bookHere')}
-        </button>
-      </>
+      <button type="button" class="secondary" data-action="book-here" onClick={() => setOpen(true)}>
+        {t('desk.bookHere')}
+      </button>
     );
   const field = (name: keyof typeof details, label: Parameters<typeof t>[0]) => (
     <>
@@ -491,6 +493,7 @@ function Today({ call }: { call: StaffApi }) {
   const [problem, setProblem] = useState<Problem>();
   const [tick, setTick] = useState(0);
   const [refreshedAt, setRefreshedAt] = useState<string>();
+  const [news, setNews] = useState<string>();
   useEffect(() => {
     call<Sheet>('GET', `/admin/day?date=${date}`)
       .then((answer) => {
@@ -536,6 +539,7 @@ function Today({ call }: { call: StaffApi }) {
       </div>
       {refreshedAt && <p class="hint">{t('desk.refreshed', { time: refreshedAt })}</p>}
       {problem && <Notice kind="error">{problemText(problem)}</Notice>}
+      {news && <Notice kind="info">{news}</Notice>}
       {sheet?.closure && <Notice kind="info">{t('desk.closed', { reason: sheet.closure.reason })}</Notice>}
       {sheet && sheet.slots.length === 0 && <p>{t('desk.noSlots')}</p>}
       {sheet?.slots.map((slot) => (
@@ -560,7 +564,9 @@ function Today({ call }: { call: StaffApi }) {
           )}
           {slot.status === 'open' &&
             slot.bookedCount < slot.capacity &&
-            new Date(slot.startsAt) > new Date() && <BookInto slot={slot} call={call} changed={changed} />}
+            new Date(slot.startsAt) > new Date() && (
+              <BookInto slot={slot} call={call} changed={changed} announce={setNews} />
+            )}
         </article>
       ))}
     </section>
