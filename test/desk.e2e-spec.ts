@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { axeViolations, launchBrowser, openPage } from './support/browser';
 import { bookingBody, newSlot } from './support/factories';
-import { subject, to } from './support/mail';
+import { eventually, subject, to } from './support/mail';
 import { startSmtpServer, TestSmtpServer } from './support/smtp';
 
 const localDate = (instant: Date) =>
@@ -76,6 +76,9 @@ describe('the front-desk console, in a real browser', () => {
     await page.getByRole('heading', { name: /Day sheet/ }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
     expect(await page.evaluate('localStorage.length')).toBe(0);
+    // No staff screen for a receptionist; the API refuses it anyway.
+    expect(await page.locator('[data-screen="staff"]').count()).toBe(0);
+    expect((await t.http.get('/api/v1/admin/staff', { token: receptionist.token })).status).toBe(403);
 
     await showDay(page, localDate(new Date(Date.now() - 30 * 60_000)));
     const [a, b, c] = patients.map((p) => p.json.reference as string);
@@ -158,6 +161,133 @@ describe('the front-desk console, in a real browser', () => {
     await page.locator('[data-action="sign-in"]').click();
     await page.getByText('Het e-mailadres of wachtwoord klopt niet.').waitFor();
     await expectAccessible(page, 'sign-in refused');
+    await context.close();
+  });
+
+  it('runs an admin’s tasks: a rota after its preview, a closure with cancellations, CSV, staff, a dead email', async () => {
+    const admin = await signedInStaff(t, 'admin');
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(`${t.url}/desk?lang=en`);
+    await page.getByLabel('Email address').fill(admin.email);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.locator('[data-action="sign-in"]').click();
+    await page.getByRole('heading', { name: /Day sheet/ }).waitFor();
+
+    // A rota two weeks ahead: previewed, then created.
+    const monday = (() => {
+      const d = new Date(Date.now() + 14 * 86_400_000);
+      d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+      return d.toISOString().slice(0, 10);
+    })();
+    const tuesday = new Date(new Date(`${monday}T12:00:00Z`).getTime() + 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    await page.locator('[data-screen="slots"]').click();
+    await page.getByLabel('From (date)').first().fill(monday);
+    await page.getByLabel('To (date)').first().fill(tuesday);
+    await page.getByLabel('Day starts (HH:MM)').fill('09:00');
+    await page.getByLabel('Day ends (HH:MM)').fill('10:00');
+    await page.getByLabel('Places per slot').fill('2');
+    await page.locator('[data-action="rota-preview"]').click();
+    await page.getByText('This rota would create 4 slots').waitFor();
+    await expectAccessible(page, 'slots with a rota preview');
+    const count = async () =>
+      (
+        await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM slot WHERE (starts_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1 AND $2`,
+          [monday, tuesday],
+        )
+      )[0].n;
+    expect(await count()).toBe(0);
+    await page.locator('[data-action="rota-create"]').click();
+    await page.getByText('4 slots created.').waitFor();
+    expect(await count()).toBe(4);
+
+    // Two patients book the Monday; the clinic closes that day for illness, cancelling them.
+    const [mondaySlot] = await t.dataSource.query(
+      `SELECT id FROM slot WHERE (starts_at AT TIME ZONE 'Europe/Amsterdam')::date = $1 ORDER BY starts_at LIMIT 1`,
+      [monday],
+    );
+    const emails = [`ill.a.${Date.now()}@example.nl`, `ill.b.${Date.now()}@example.nl`];
+    for (const email of emails) {
+      expect((await t.http.post('/api/v1/bookings', bookingBody(mondaySlot.id, { email }))).status).toBe(201);
+    }
+    const closure = page.locator('form', { has: page.getByRole('heading', { name: 'Close the clinic' }) });
+    await closure.getByLabel('From (date)').fill(monday);
+    await closure.getByLabel('To (date)').fill(monday);
+    await closure.getByLabel('Reason').fill('The nurse is ill');
+    await closure.locator('[data-action="closure-check"]').click();
+    await page.getByText('2 booked patients on these dates.').waitFor();
+    await closure.locator('[data-action="closure-confirm"]').click();
+    await page.getByText(/Closed: 2 slots, 2 bookings cancelled/).waitFor();
+    for (const email of emails) await smtp.waitFor(1, (m) => to(email)(m) && subject(/cancel/)(m));
+
+    // The week's bookings as CSV.
+    await page.locator('[data-screen="bookings"]').click();
+    await page.getByLabel('From (date)').fill(monday);
+    await page.getByLabel('To (date)').fill(tuesday);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('2 bookings').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-action="csv"]').click(),
+    ]);
+    const { readFile } = await import('node:fs/promises');
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(3);
+    await expectAccessible(page, 'bookings');
+
+    // A receptionist added, then deactivated.
+    await page.locator('[data-screen="staff"]').click();
+    const newcomer = `newcomer.${Date.now()}@clinic.test`;
+    const addForm = page.locator('form', { has: page.getByRole('heading', { name: 'Add a staff member' }) });
+    await addForm.getByLabel('Email address').fill(newcomer);
+    await addForm.getByLabel(/New password/).fill('a long and unusual passphrase');
+    await addForm.locator('[data-action="add-staff"]').click();
+    const account = page.locator(`li[data-staff="${newcomer}"]`);
+    await account.waitFor();
+    await account.locator('[data-action="toggle-active"]').click();
+    await account.getByText('Deactivated').waitFor();
+    await expectAccessible(page, 'staff');
+    const [{ active }] = await t.dataSource.query(`SELECT active FROM staff WHERE email = $1`, [newcomer]);
+    expect(active).toBe(false);
+
+    // A dead email, sent again: a Tuesday booking's confirmation, as if the server had refused it.
+    const [tuesdaySlot] = await t.dataSource.query(
+      `SELECT id FROM slot WHERE (starts_at AT TIME ZONE 'Europe/Amsterdam')::date = $1 ORDER BY starts_at LIMIT 1`,
+      [tuesday],
+    );
+    const bounced = `bounced.${Date.now()}@example.nl`;
+    const tuesdayBooking = await t.http.post(
+      '/api/v1/bookings',
+      bookingBody(tuesdaySlot.id, { email: bounced }),
+    );
+    await smtp.waitFor(1, to(bounced));
+    await eventually(async () =>
+      expect(
+        (
+          await t.dataSource.query(
+            `SELECT status FROM notification WHERE booking_id = $1 AND kind = 'booking_confirmed'`,
+            [tuesdayBooking.json.id],
+          )
+        )[0].status,
+      ).toBe('sent'),
+    );
+    // (UPDATE … RETURNING answers [rows, count] through TypeORM.)
+    const [[dead]] = await t.dataSource.query(
+      `UPDATE notification SET status = 'dead', last_error = '550 mailbox unavailable'
+       WHERE booking_id = $1 AND kind = 'booking_confirmed' RETURNING id`,
+      [tuesdayBooking.json.id],
+    );
+    await page.locator('[data-screen="outbox"]').click();
+    const row = page.locator(`li[data-notification="${dead.id}"]`);
+    await row.getByText('550 mailbox unavailable').waitFor();
+    await expectAccessible(page, 'outbox');
+    await row.locator('[data-action="retry"]').click();
+    await page.getByText('Queued to be sent again.').waitFor();
+    const [{ status }] = await t.dataSource.query(`SELECT status FROM notification WHERE id = $1`, [dead.id]);
+    expect(['pending', 'sent']).toContain(status);
+    expect(problems()).toEqual([]);
     await context.close();
   });
 });

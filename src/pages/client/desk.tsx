@@ -16,6 +16,7 @@ import {
   t,
   todayLocal,
 } from './common';
+import { Bookings, Outbox, Slots, Staff, type StaffApi } from './desk-screens';
 
 /**
  * The front desk's console (/desk): sign in, then the day sheet, run from the keyboard or the
@@ -67,8 +68,24 @@ function readSession(): Session | undefined {
   return session.expiresAt > Date.now() ? session : undefined;
 }
 
-/** The API as this staff member; a refused token (expired, deactivated) signs the console out. */
-type StaffApi = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+/** The role in the token (for what the console shows; the API decides what is allowed). */
+function roleOf(token: string): string | undefined {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return (JSON.parse(atob(payload)) as { role?: string }).role;
+  } catch {
+    return undefined;
+  }
+}
+
+type Screen = 'today' | 'slots' | 'bookings' | 'outbox' | 'staff';
+const SCREENS: { screen: Screen; label: Parameters<typeof t>[0]; adminOnly?: boolean }[] = [
+  { screen: 'today', label: 'desk.navToday' },
+  { screen: 'slots', label: 'desk.navSlots' },
+  { screen: 'bookings', label: 'desk.navBookings' },
+  { screen: 'outbox', label: 'desk.navOutbox' },
+  { screen: 'staff', label: 'desk.navStaff', adminOnly: true },
+];
 
 function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => void; reason?: string }) {
   const [error, setError] = useState<string>();
@@ -575,6 +592,7 @@ function Today({ call }: { call: StaffApi }) {
 
 function Desk() {
   const [session, setSession] = useState<Session | undefined>(readSession);
+  const [screen, setScreen] = useState<Screen>('today');
   const [reason, setReason] = useState<string>();
   const signOut = (why?: string) => {
     sessionStorage.removeItem(SESSION);
@@ -586,7 +604,7 @@ function Desk() {
     const timer = setTimeout(() => signOut(t('desk.signedOut')), session.expiresAt - Date.now());
     return () => clearTimeout(timer);
   }, [session]);
-  const call: StaffApi = async (method, path, body) => {
+  const call: StaffApi = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
     try {
       return await api(method, path, { bearer: session!.token, body });
     } catch (e) {
@@ -611,7 +629,27 @@ function Desk() {
       </header>
       <h1>{t('desk.title')}</h1>
       {session ? (
-        <Today call={call} />
+        <>
+          <nav aria-label={t('desk.nav')} class="row">
+            {SCREENS.filter((s) => !s.adminOnly || roleOf(session.token) === 'admin').map((s) => (
+              <button
+                key={s.screen}
+                type="button"
+                class={screen === s.screen ? '' : 'secondary'}
+                aria-current={screen === s.screen ? 'page' : undefined}
+                data-screen={s.screen}
+                onClick={() => setScreen(s.screen)}
+              >
+                {t(s.label)}
+              </button>
+            ))}
+          </nav>
+          {screen === 'today' && <Today call={call} />}
+          {screen === 'slots' && <Slots call={call} />}
+          {screen === 'bookings' && <Bookings call={call} token={session.token} />}
+          {screen === 'outbox' && <Outbox call={call} />}
+          {screen === 'staff' && <Staff call={call} />}
+        </>
       ) : (
         <SignIn
           reason={reason}
