@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { axeViolations, launchBrowser, openPage } from './support/browser';
@@ -137,6 +138,27 @@ describe('the front-desk console, in a real browser', () => {
     await booking(page, moving.json.reference).getByText('The confirmation is on its way').waitFor();
     await smtp.waitFor(2, (m) => to(movingEmail)(m) && subject(/booked/)(m));
 
+    // A receptionist finds a patient but has no erasure; changes their own password.
+    await page.locator('[data-screen="patients"]').click();
+    await page.getByLabel(/Find a patient/).fill('Telefoon');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator(`[data-patient="${phoneEmail}"]`).click();
+    await page.getByRole('heading', { name: 'Pieter Telefoon' }).waitFor();
+    expect(await page.locator('[data-action="erase"]').count()).toBe(0);
+    await expectAccessible(page, 'patient');
+    await page.locator('[data-screen="account"]').click();
+    await page.getByLabel('Current password').fill(receptionist.password);
+    await page.getByLabel(/New password/).fill('another long passphrase here');
+    await page.locator('[data-action="own-password"]').click();
+    await page.getByText('Updated.').waitFor();
+    const relogin = await t.http.post('/api/v1/auth/login', {
+      email: receptionist.email,
+      password: 'another long passphrase here',
+    });
+    expect(relogin.status).toBe(200);
+    await page.locator('[data-screen="today"]').click();
+    await page.getByText(/Updated at/).waitFor();
+
     // The account is deactivated: the open console is sent back to sign-in with the reason.
     const off = await t.http.patch(
       `/api/v1/admin/staff/${receptionist.staff.id}`,
@@ -232,10 +254,37 @@ describe('the front-desk console, in a real browser', () => {
       page.waitForEvent('download'),
       page.locator('[data-action="csv"]').click(),
     ]);
-    const { readFile } = await import('node:fs/promises');
     const csv = await readFile((await download.path())!, 'utf8');
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(3);
     await expectAccessible(page, 'bookings');
+
+    // A patient's record: corrected, exported, then erased (admins only) after naming them.
+    await page.locator('[data-screen="patients"]').click();
+    await page.getByLabel(/Find a patient/).fill(emails[0]);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator(`[data-patient="${emails[0]}"]`).click();
+    await page.getByLabel('Phone number').fill('06 3456 7890');
+    await page.locator('[data-action="save-patient"]').click();
+    await page.getByText('Updated.').waitFor();
+    const [record] = await t.dataSource.query(`SELECT id, phone FROM patient WHERE email = $1`, [emails[0]]);
+    expect(record.phone).toBe('+31634567890');
+    const [exported] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-action="export-patient"]').click(),
+    ]);
+    expect(await readFile((await exported.path())!, 'utf8')).toContain(emails[0]);
+    await page.locator('[data-action="erase"]').click();
+    await page
+      .getByRole('alertdialog')
+      .getByText(/Erase every personal detail of Anna de Vries/)
+      .waitFor();
+    await expectAccessible(page, 'erasure confirmation');
+    await page.locator('[data-action="erase-confirm"]').click();
+    await page.getByText('The patient’s personal data is erased.').waitFor();
+    const [{ erased_at }] = await t.dataSource.query(`SELECT erased_at FROM patient WHERE id = $1`, [
+      record.id,
+    ]);
+    expect(erased_at).not.toBeNull();
 
     // A receptionist added, then deactivated.
     await page.locator('[data-screen="staff"]').click();

@@ -17,11 +17,19 @@ import {
 /** The API as the signed-in staff member (a refused token signs the console out). */
 export type StaffApi = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
-/** A refusal in the staff language, with the API's own detail (it names the field or the rule). */
+/**
+ * A refusal in the staff language, by its code; a form's refusal names its fields (as the API
+ * names them, e.g. `password`, `patient.email`).
+ */
+export function refusalText(problem: Problem): string {
+  if (problem.code === 'validation-failed' && problem.errors?.length)
+    return t('problem.validation-failed', { fields: problem.errors.map((e) => e.field).join(', ') });
+  return problemText(problem);
+}
+
 export function Refusal({ problem }: { problem?: Problem }) {
   if (!problem) return null;
-  const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return <Notice kind="error">{fields || problem.detail || problemText(problem)}</Notice>;
+  return <Notice kind="error">{refusalText(problem)}</Notice>;
 }
 
 /** Runs a staff action, keeping its refusal or its news for the screen. */
@@ -145,6 +153,21 @@ export function Slots({ call }: { call: StaffApi }) {
                         }
                       >
                         {t(slot.status === 'open' ? 'desk.closeSlot' : 'desk.openSlot')}
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        data-action="cancel-slot"
+                        onClick={() => {
+                          const reason = window.prompt(t('desk.cancelSlotReason'));
+                          if (reason?.trim())
+                            void action.run(
+                              () => call('POST', `/admin/slots/${slot.id}/cancel`, { reason: reason.trim() }),
+                              () => (refresh(), t('desk.updated')),
+                            );
+                        }}
+                      >
+                        {t('desk.cancelSlot')}
                       </button>
                     </span>
                   )}
@@ -672,5 +695,210 @@ export function Staff({ call }: { call: StaffApi }) {
         </button>
       </form>
     </section>
+  );
+}
+
+interface PatientRecord {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string;
+  dateOfBirth: string;
+  bookings?: { id: string; reference: string; status: ListedBooking['status']; startsAt: string }[];
+}
+
+/** Saves what the API answers as a file (an export), with the staff member's token. */
+async function downloadAs(path: string, token: string, accept: string, name: string): Promise<void> {
+  const response = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${token}`, accept } });
+  if (!response.ok) return;
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+/** Find a patient; their page: bookings, corrected details, the GDPR export and (admins) erasure. */
+export function Patients({ call, token, admin }: { call: StaffApi; token: string; admin: boolean }) {
+  const [q, setQ] = useState('');
+  const [found, setFound] = useState<PatientRecord[]>();
+  const [patient, setPatient] = useState<PatientRecord>();
+  const [edit, setEdit] = useState<Record<string, string>>({});
+  const [erasing, setErasing] = useState(false);
+  const action = useAction();
+  const loading = useAction();
+  const open = async (id: string) => {
+    const record = await loading.run(() => call<PatientRecord>('GET', `/admin/patients/${id}`));
+    if (record) {
+      setPatient(record);
+      setEdit({
+        firstName: record.firstName,
+        lastName: record.lastName,
+        email: record.email,
+        phone: record.phone,
+        dateOfBirth: record.dateOfBirth,
+      });
+      setErasing(false);
+    }
+  };
+  const name = patient ? `${patient.firstName} ${patient.lastName}` : '';
+  return (
+    <section>
+      <h2>{t('desk.navPatients')}</h2>
+      <form
+        class="panel"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const page = await action.run(() =>
+            call<{ data: PatientRecord[] }>(
+              'GET',
+              `/admin/patients?q=${encodeURIComponent(q.trim())}&limit=25`,
+            ),
+          );
+          if (page) setFound(page.data);
+        }}
+      >
+        <Field id="patients-q" label="desk.findPatients" value={q} onInput={setQ} />
+        <button type="submit">{t('desk.search')}</button>
+      </form>
+      {loading.feedback}
+      {action.feedback}
+      {found && found.length === 0 && <p role="status">{t('desk.noMatches')}</p>}
+      {found && found.length > 0 && (
+        <ul>
+          {found.map((p) => (
+            <li key={p.id}>
+              <button type="button" class="secondary" data-patient={p.email} onClick={() => open(p.id)}>
+                {p.firstName} {p.lastName} · {p.dateOfBirth} · {p.email}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {patient && (
+        <article class="panel" aria-labelledby="patient-name">
+          <h3 id="patient-name">{name}</h3>
+          <h4>{t('desk.patientBookings')}</h4>
+          <ul>
+            {patient.bookings?.map((b) => (
+              <li key={b.id}>
+                {formatWhen(b.startsAt)} · {b.reference} · {t(`status.${b.status}`)}
+              </li>
+            ))}
+          </ul>
+          <form
+            onSubmit={async (e) => {
+              e.preventDefault();
+              const saved = await action.run(
+                () => call<PatientRecord>('PATCH', `/admin/patients/${patient.id}`, edit),
+                () => t('desk.updated'),
+              );
+              if (saved) void open(patient.id);
+            }}
+          >
+            <h4>{t('desk.editPatient')}</h4>
+            {(['firstName', 'lastName', 'email', 'phone', 'dateOfBirth'] as const).map((field) => (
+              <Field
+                key={field}
+                id={`patient-${field}`}
+                label={`field.${field}`}
+                value={edit[field] ?? ''}
+                onInput={(v) => setEdit({ ...edit, [field]: v })}
+              />
+            ))}
+            <div class="row">
+              <button type="submit" data-action="save-patient">
+                {t('desk.save')}
+              </button>
+              <button
+                type="button"
+                class="secondary"
+                data-action="export-patient"
+                onClick={() =>
+                  downloadAs(
+                    `/admin/patients/${patient.id}/export`,
+                    token,
+                    'application/json',
+                    `patient-${patient.id}.json`,
+                  )
+                }
+              >
+                {t('desk.exportPatient')}
+              </button>
+              {admin && (
+                <button type="button" class="danger" data-action="erase" onClick={() => setErasing(true)}>
+                  {t('desk.erase')}
+                </button>
+              )}
+            </div>
+          </form>
+          {admin && erasing && (
+            <div class="notice notice-error" role="alertdialog" aria-labelledby="erase-question">
+              <p id="erase-question">{t('desk.eraseConfirm', { name })}</p>
+              <div class="row">
+                <button
+                  type="button"
+                  class="danger"
+                  data-action="erase-confirm"
+                  onClick={async () => {
+                    const gone = await action.run(
+                      () => call('DELETE', `/admin/patients/${patient.id}`),
+                      () => t('desk.erased'),
+                    );
+                    if (gone !== undefined) {
+                      setPatient(undefined);
+                      setFound(undefined);
+                    }
+                  }}
+                >
+                  {t('desk.eraseYes', { name })}
+                </button>
+                <button type="button" class="secondary" onClick={() => setErasing(false)}>
+                  {t('desk.close')}
+                </button>
+              </div>
+            </div>
+          )}
+        </article>
+      )}
+    </section>
+  );
+}
+
+/** One's own password: the current one, then the new. */
+export function OwnPassword({ call }: { call: StaffApi }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const action = useAction();
+  return (
+    <form
+      class="panel"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const done = await action.run(
+          () => call('POST', '/auth/password', { currentPassword: current, newPassword: next }),
+          () => t('desk.updated'),
+        );
+        if (done !== undefined) {
+          setCurrent('');
+          setNext('');
+        }
+      }}
+    >
+      <h3>{t('desk.ownPassword')}</h3>
+      <Field
+        id="own-current"
+        label="desk.currentPassword"
+        type="password"
+        value={current}
+        onInput={setCurrent}
+      />
+      <Field id="own-new" label="desk.newPassword" type="password" value={next} onInput={setNext} />
+      {action.feedback}
+      <button type="submit" data-action="own-password">
+        {t('desk.setPassword')}
+      </button>
+    </form>
   );
 }

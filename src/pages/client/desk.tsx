@@ -16,7 +16,16 @@ import {
   t,
   todayLocal,
 } from './common';
-import { Bookings, Outbox, Slots, Staff, type StaffApi } from './desk-screens';
+import {
+  Bookings,
+  Outbox,
+  OwnPassword,
+  Patients,
+  refusalText,
+  Slots,
+  Staff,
+  type StaffApi,
+} from './desk-screens';
 
 /**
  * The front desk's console (/desk): sign in, then the day sheet, run from the keyboard or the
@@ -78,13 +87,15 @@ function roleOf(token: string): string | undefined {
   }
 }
 
-type Screen = 'today' | 'slots' | 'bookings' | 'outbox' | 'staff';
+type Screen = 'today' | 'slots' | 'bookings' | 'patients' | 'outbox' | 'staff' | 'account';
 const SCREENS: { screen: Screen; label: Parameters<typeof t>[0]; adminOnly?: boolean }[] = [
   { screen: 'today', label: 'desk.navToday' },
   { screen: 'slots', label: 'desk.navSlots' },
   { screen: 'bookings', label: 'desk.navBookings' },
+  { screen: 'patients', label: 'desk.navPatients' },
   { screen: 'outbox', label: 'desk.navOutbox' },
   { screen: 'staff', label: 'desk.navStaff', adminOnly: true },
+  { screen: 'account', label: 'desk.ownPassword' },
 ];
 
 function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => void; reason?: string }) {
@@ -187,13 +198,7 @@ function BookingRow({
         {booking.source === 'staff' && <> · {t('desk.byPhone')}</>}
       </p>
       {booking.notes && <p class="hint">{booking.notes}</p>}
-      {problem && (
-        <Notice kind="error">
-          {problem.code === 'validation-failed'
-            ? t('error.invalid')
-            : (problem.detail ?? problemText(problem))}
-        </Notice>
-      )}
+      {problem && <Notice kind="error">{refusalText(problem)}</Notice>}
       {news && <Notice kind="info">{news}</Notice>}
       <div class="row">
         {status === 'booked' && (
@@ -435,13 +440,7 @@ function BookInto({
   );
   return (
     <div class="book-into">
-      {problem && (
-        <Notice kind="error">
-          {problem.errors?.length
-            ? problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ')
-            : (problem.detail ?? problemText(problem))}
-        </Notice>
-      )}
+      {problem && <Notice kind="error">{refusalText(problem)}</Notice>}
       <form
         onSubmit={async (e) => {
           e.preventDefault();
@@ -648,7 +647,11 @@ function Desk() {
           {screen === 'slots' && <Slots call={call} />}
           {screen === 'bookings' && <Bookings call={call} token={session.token} />}
           {screen === 'outbox' && <Outbox call={call} />}
+          {screen === 'patients' && (
+            <Patients call={call} token={session.token} admin={roleOf(session.token) === 'admin'} />
+          )}
           {screen === 'staff' && <Staff call={call} />}
+          {screen === 'account' && <OwnPassword call={call} />}
         </>
       ) : (
         <SignIn
