@@ -147,6 +147,8 @@ describe('the front-desk console, in a real browser', () => {
     expect(await page.locator('[data-action="erase"]').count()).toBe(0);
     await expectAccessible(page, 'patient');
     await page.locator('[data-screen="account"]').click();
+    await page.getByLabel('Current password').waitFor();
+    await expectAccessible(page, 'own password');
     await page.getByLabel('Current password').fill(receptionist.password);
     await page.getByLabel(/New password/).fill('another long passphrase here');
     await page.locator('[data-action="own-password"]').click();

@@ -82,6 +82,9 @@ describe('patient records', () => {
       token: receptionist,
     });
     expect(byPhone.json.total).toBe(1);
+    // By date of birth, as the front desk types it.
+    const byBirth = await t.http.get('/api/v1/admin/patients?q=06-06-1966', { token: receptionist });
+    expect(byBirth.json.data.map((p: { email: string }) => p.email)).toContain('emile.bakker@example.nl');
     const id = found.json.data[0].id;
     const detail = await t.http.get(`/api/v1/admin/patients/${id}`, { token: receptionist });
     expect(detail.json).toMatchObject({ id, email: 'emile.bakker@example.nl' });
