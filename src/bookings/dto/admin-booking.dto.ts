@@ -11,11 +11,11 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { LOCALES, type Locale } from '../../common/locale';
+import type { Locale } from '../../common/locale';
 import { PageQueryDto } from '../../common/pagination.dto';
 import { IsInstantOrLocalDate, IsPlainText, Optional, ToList } from '../../common/validators';
 import { BOOKING_SOURCES, BOOKING_STATUSES, type BookingSource, type BookingStatus } from '../booking.entity';
-import { PatientDto } from './booking-input.dto';
+import { IsBookingNotes, IsEmailLocale, PatientDto } from './booking-input.dto';
 import { BookingSlotDto } from './booking.dto';
 
 export const BOOKING_SORTS = [
@@ -192,18 +192,10 @@ export class StaffBookingDto {
   @IsUUID('all', { message: 'must be a patient id (UUID)' })
   patientId?: string;
 
-  @ApiPropertyOptional({
-    enum: LOCALES,
-    description: 'Language of the emails; default the known patient’s, else STAFF_LOCALE',
-  })
-  @Optional()
-  @IsIn(LOCALES, { message: 'must be en or nl' })
+  @IsEmailLocale('Language of the emails; default the known patient’s, else STAFF_LOCALE')
   locale?: Locale;
 
-  @ApiPropertyOptional({ maxLength: 500, description: 'For the clinic, e.g. access needs' })
-  @Optional()
-  @IsPlainText(500, { multiline: true })
-  @IsString()
+  @IsBookingNotes()
   notes?: string;
 
   @ApiPropertyOptional({

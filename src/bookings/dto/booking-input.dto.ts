@@ -13,6 +13,29 @@ import {
 import { IsDateOfBirth, IsPersonName, IsPhone, IsPlainText, Optional, Trim } from '../../common/validators';
 import { LOCALES, type Locale } from '../../common/locale';
 
+/** A booking's notes for the clinic (the patient's or the desk's). */
+export function IsBookingNotes() {
+  return (target: object, propertyName: string) => {
+    // Applied as the decorators would be stacked: the type check nearest the property first.
+    IsString()(target, propertyName);
+    IsPlainText(500, { multiline: true })(target, propertyName);
+    Optional()(target, propertyName);
+    ApiPropertyOptional({ maxLength: 500, description: 'For the clinic, e.g. access needs' })(
+      target,
+      propertyName,
+    );
+  };
+}
+
+/** The language a booking's emails are written in; `description` says its default. */
+export function IsEmailLocale(description: string) {
+  return (target: object, propertyName: string) => {
+    IsIn(LOCALES, { message: 'must be en or nl' })(target, propertyName);
+    Optional()(target, propertyName);
+    ApiPropertyOptional({ enum: LOCALES, description })(target, propertyName);
+  };
+}
+
 export class PatientDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Anna' })
   @IsPersonName()
@@ -51,18 +74,10 @@ export class CreateBookingDto {
   @IsNotEmptyObject({}, { message: 'must be an object with firstName, lastName, email, phone, dateOfBirth' })
   patient: PatientDto;
 
-  @ApiPropertyOptional({
-    enum: LOCALES,
-    description: 'Language of the emails; default from Accept-Language, else en',
-  })
-  @Optional()
-  @IsIn(LOCALES, { message: 'must be en or nl' })
+  @IsEmailLocale('Language of the emails; default from Accept-Language, else en')
   locale?: Locale;
 
-  @ApiPropertyOptional({ maxLength: 500, description: 'For the clinic, e.g. access needs' })
-  @Optional()
-  @IsPlainText(500, { multiline: true })
-  @IsString()
+  @IsBookingNotes()
   notes?: string;
 
   @ApiProperty({
