@@ -138,6 +138,31 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => void; reas
   );
 }
 
+/** A form's two buttons: do it, or close the form. */
+function SubmitOrClose(props: {
+  label: Parameters<typeof t>[0];
+  action: string;
+  danger?: boolean;
+  disabled?: boolean;
+  onClose: () => void;
+}) {
+  return (
+    <div class="row">
+      <button
+        type="submit"
+        class={props.danger ? 'danger' : undefined}
+        data-action={props.action}
+        disabled={props.disabled}
+      >
+        {t(props.label)}
+      </button>
+      <button type="button" class="secondary" onClick={props.onClose}>
+        {t('desk.close')}
+      </button>
+    </div>
+  );
+}
+
 /** One booking on the sheet, with its actions; its forms keep their input across refreshes. */
 function BookingRow({
   booking,
@@ -278,14 +303,12 @@ function BookingRow({
             value={reason}
             onInput={(e) => setReason((e.target as HTMLInputElement).value)}
           />
-          <div class="row">
-            <button type="submit" class="danger" data-action="confirm-cancel">
-              {t('desk.confirmCancel')}
-            </button>
-            <button type="button" class="secondary" onClick={() => setOpen(undefined)}>
-              {t('desk.close')}
-            </button>
-          </div>
+          <SubmitOrClose
+            label="desk.confirmCancel"
+            action="confirm-cancel"
+            danger
+            onClose={() => setOpen(undefined)}
+          />
         </form>
       )}
       {open === 'correct' && (
@@ -323,14 +346,11 @@ function BookingRow({
             value={reason}
             onInput={(e) => setReason((e.target as HTMLInputElement).value)}
           />
-          <div class="row">
-            <button type="submit" data-action="confirm-correct">
-              {t('desk.confirmCorrect')}
-            </button>
-            <button type="button" class="secondary" onClick={() => setOpen(undefined)}>
-              {t('desk.close')}
-            </button>
-          </div>
+          <SubmitOrClose
+            label="desk.confirmCorrect"
+            action="confirm-correct"
+            onClose={() => setOpen(undefined)}
+          />
         </form>
       )}
       {open === 'move' && (
@@ -368,14 +388,12 @@ function BookingRow({
               </select>
             </>
           )}
-          <div class="row">
-            <button type="submit" data-action="confirm-move" disabled={!moveTo}>
-              {t('desk.confirmMove')}
-            </button>
-            <button type="button" class="secondary" onClick={() => setOpen(undefined)}>
-              {t('desk.close')}
-            </button>
-          </div>
+          <SubmitOrClose
+            label="desk.confirmMove"
+            action="confirm-move"
+            disabled={!moveTo}
+            onClose={() => setOpen(undefined)}
+          />
         </form>
       )}
     </li>
