@@ -83,8 +83,15 @@ describe('the front-desk console, in a real browser', () => {
 
     await showDay(page, localDate(new Date(Date.now() - 30 * 60_000)));
     const [a, b, c] = patients.map((p) => p.json.reference as string);
+    // Half-way through typing a reason for one booking, another is marked: the sheet refreshes,
+    // and what was typed stays.
+    await booking(page, c).locator('[data-action="cancel"]').click();
+    await booking(page, c).getByLabel('Reason').fill('half-typed reason');
     await booking(page, a).locator('[data-action="attended"]').click();
     await booking(page, a).getByText('Attended', { exact: true }).waitFor();
+    await page.getByText(/Updated at/).waitFor();
+    expect(await booking(page, c).getByLabel('Reason').inputValue()).toBe('half-typed reason');
+    await booking(page, c).getByRole('button', { name: 'Close' }).click();
     await booking(page, b).locator('[data-action="attended"]').click();
     await booking(page, b).locator('[data-action="correct"]').waitFor();
     await booking(page, c).locator('[data-action="no-show"]').click();
