@@ -260,6 +260,15 @@ describe('a database restart while bookings come in', () => {
       for (const reference of created) {
         await smtp.waitFor(1, (m) => (m.subject ?? '').includes(reference), 30_000);
       }
+    } catch (error) {
+      // What the instance said (and whether it exited) is what explains a failure here.
+      const [instance] = instances;
+      if (instance) {
+        const exit = instance.process.child.exitCode ?? instance.process.child.signalCode ?? 'running';
+        (error as Error).message +=
+          `\n\nThe instance (${exit}) logged:\n${instance.process.output().slice(-4000)}`;
+      }
+      throw error;
     } finally {
       await stopInstances(instances);
       await smtp.stop();
