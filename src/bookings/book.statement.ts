@@ -85,7 +85,7 @@ function bookStatement<T extends BookingValues>(variant: Variant): Statement<T> 
   ${variant.emails ? `, emails AS (${bookedEmailsSql(p, { booking: 'new_booking', slot: 'place', patient: 'patient_row' })})` : ''}
   SELECT new_booking.id, new_booking.created_at AS "createdAt", place."startsAt", place."endsAt",
          ${online ? 'EXISTS (SELECT FROM quota)' : 'true'} AS "withinLimit",
-         NOT EXISTS (SELECT FROM place) OR EXISTS (SELECT FROM patient_row) AS "patientFound"
+         ${variant.patient === 'known' ? 'NOT EXISTS (SELECT FROM place) OR EXISTS (SELECT FROM patient_row)' : 'true'} AS "patientFound"
   FROM (SELECT) AS answer LEFT JOIN new_booking ON true LEFT JOIN place ON true`,
   ) as Statement<BookingValues> as Statement<T>;
 }

@@ -28,14 +28,16 @@ const TIME = zoned({ hour: '2-digit', minute: '2-digit', hour12: false });
 /** "dinsdag 9 maart 2027" of an ISO instant, on the clinic's wall clock. */
 export const formatDay = (iso: string) => DAY.format(new Date(iso));
 export const formatTime = (iso: string) => TIME.format(new Date(iso));
-/** Today's local date (YYYY-MM-DD) in the clinic's time zone. */
-export const todayLocal = () =>
+/** The clinic's local date (YYYY-MM-DD) of an instant (default: now). */
+export const localDateOf = (instant: string | Date = new Date()) =>
   new Intl.DateTimeFormat('en-CA', {
     timeZone: config.timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
-  }).format(new Date());
+  }).format(new Date(instant));
+/** Today's local date (YYYY-MM-DD) in the clinic's time zone. */
+export const todayLocal = () => localDateOf();
 /** A local date `days` later (or earlier). */
 export const addDays = (date: string, days: number) => {
   const d = new Date(`${date}T12:00:00Z`);

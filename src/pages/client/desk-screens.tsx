@@ -3,7 +3,6 @@ import type { StringKey } from '../strings';
 import {
   addDays,
   ApiError,
-  config,
   formatDate,
   formatTime,
   formatWhen,
@@ -11,6 +10,7 @@ import {
   type Problem,
   problemText,
   t,
+  localDateOf,
   todayLocal,
 } from './common';
 
@@ -104,11 +104,7 @@ export function Slots({ call }: { call: StaffApi }) {
   }, [week, tick]);
   const refresh = () => setTick(tick + 1);
   const days = Array.from({ length: 7 }, (_, i) => addDays(week, i));
-  const byDay = (day: string) =>
-    (slots ?? []).filter(
-      (s) =>
-        new Intl.DateTimeFormat('en-CA', { timeZone: config.timeZone }).format(new Date(s.startsAt)) === day,
-    );
+  const byDay = (day: string) => (slots ?? []).filter((s) => localDateOf(s.startsAt) === day);
   return (
     <section>
       <h2>{t('desk.weekOf', { date: formatDate(week) })}</h2>
@@ -393,17 +389,7 @@ export function Bookings({ call, token }: { call: StaffApi; token: string }) {
       )
       .then((p) => p && setPage(p));
   }, [shown, offset]);
-  const download = async () => {
-    const response = await fetch(`/api/v1/admin/bookings?${query(shown)}`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'text/csv' },
-    });
-    if (!response.ok) return;
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(await response.blob());
-    link.download = 'bookings.csv';
-    link.click();
-    URL.revokeObjectURL(link.href);
-  };
+  const download = () => downloadAs(`/admin/bookings?${query(shown)}`, token, 'text/csv', 'bookings.csv');
   const pages = page ? Math.max(1, Math.ceil(page.total / 25)) : 1;
   return (
     <section>
