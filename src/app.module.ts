@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { BookingsModule } from './bookings/bookings.module';
+import { MetricsModule } from './common/metrics';
 import { RateLimitModule } from './common/throttling';
 import { PatientsModule } from './patients/patients.module';
 import { SlotsModule } from './slots/slots.module';
@@ -23,6 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule,
         HealthModule,
         AuditModule,

@@ -4,6 +4,7 @@ import type pino from 'pino';
 import { logRequests, PinoNestLogger, ROOT_LOGGER, UNPREFIXED_ROUTES } from './common/logging';
 import { ERROR_CATALOGUE, PROBLEM_BASE } from './common/domain-error';
 import { API_PREFIX } from './common/http-server';
+import { Metrics } from './common/metrics';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe, WellFormedTextPipe } from './common/validation';
 import type { AppConfig } from './config/config';
@@ -19,6 +20,7 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): NestFa
   const logger = app.get<pino.Logger>(ROOT_LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   logRequests(app.getHttpAdapter().getInstance(), logger);
+  app.get(Metrics).timeRequests(app.getHttpAdapter().getInstance());
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   // Nest's own security headers: helmet's set and defaults, on every answer (errors included),
   // but HSTS and upgrade-insecure-requests only when the service is reached over HTTPS: over

@@ -17,6 +17,7 @@ const OWNER: Record<string, string> = {
   booking_quota: 'bookings',
   patient: 'patients',
   notification: 'notifications',
+  outbox_alert: 'notifications',
   staff: 'staff',
   audit_event: 'audit',
 };

@@ -34,6 +34,7 @@ describe('OpenAPI document', () => {
       [
         'GET /health',
         'GET /health/ready',
+        'GET /metrics',
         'POST /api/v1/auth/login',
         'POST /api/v1/admin/staff',
         'GET /api/v1/admin/staff',

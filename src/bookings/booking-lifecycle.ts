@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { ConflictError, invalidField, NotFoundError } from '../common/domain-error';
+import { Metrics } from '../common/metrics';
 import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
 import type { NotificationKind } from '../notifications/notification.entity';
 import { OutboxService } from '../notifications/outbox.service';
@@ -64,6 +65,9 @@ export async function bookingForToken(
   return booking;
 }
 
+/** Bookings cancelled in one transaction, by who cancelled them. */
+type Cancellations = Partial<Record<'patient' | 'staff', number>>;
+
 /**
  * Every change to an existing booking, one function per transition: cancel (by the patient,
  * by staff, with its slot), reschedule, attendance, a re-sent confirmation and erasure. Each runs in one transaction,
@@ -81,8 +85,12 @@ export class BookingLifecycle {
     private readonly idempotency: IdempotencyService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Bookings cancelled in each transaction under way, counted once it commits. */
+  private readonly cancellations = new WeakMap<EntityManager, Cancellations>();
 
   /** Cancels one booking: a patient until the deadline, staff at any time. */
   async cancel(
@@ -329,6 +337,7 @@ export class BookingLifecycle {
          WHERE patient_id = $1`,
         [patientId, future.map((b) => b.id)],
       );
+      this.tally(manager, 'staff', future.length);
       const ids = bookings.map((b) => b.id);
       await this.outbox.redact(manager, ids, identity?.email);
       await this.idempotency.forget(manager, ids);
@@ -358,6 +367,7 @@ export class BookingLifecycle {
        WHERE id = $1`,
       [booking.id, reason ?? null, actor.type === 'patient' ? 'patient' : 'staff'],
     );
+    this.tally(manager, actor.type === 'patient' ? 'patient' : 'staff');
     await this.slots.releasePlace(manager, booking.slotId);
     const cancelled = { ...booking, status: 'cancelled' as const, sequence: booking.sequence + 1 };
     await this.outbox.cancelled(manager, cancelled, reason, kind);
@@ -367,11 +377,28 @@ export class BookingLifecycle {
     return cancelled;
   }
 
-  /** Runs a change in one transaction, then wakes this instance's dispatcher for its emails. */
+  /**
+   * Runs a change in one transaction, then wakes this instance's dispatcher for its emails and
+   * counts the bookings it cancelled (once committed).
+   */
   private async change<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.dataSource.transaction(work);
+    let cancelled: Cancellations | undefined;
+    const result = await this.dataSource.transaction(async (manager) => {
+      const done = await work(manager);
+      cancelled = this.cancellations.get(manager);
+      return done;
+    });
     this.outbox.afterCommit();
+    for (const [by, count] of Object.entries(cancelled ?? {}))
+      this.metrics.bookingsCancelled.inc({ by }, count);
     return result;
+  }
+
+  /** Notes `count` bookings cancelled by `by` in the transaction of `manager`, for the metrics. */
+  private tally(manager: EntityManager, by: 'patient' | 'staff', count = 1): void {
+    const counts = this.cancellations.get(manager) ?? {};
+    counts[by] = (counts[by] ?? 0) + count;
+    this.cancellations.set(manager, counts);
   }
 
   /** Only a `booked` booking changes; a patient only until the cancellation deadline. */

@@ -5,7 +5,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { violatedConstraint } from '../common/database-errors';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import { ConflictError, invalidField, NotFoundError } from '../common/domain-error';
+import { ConflictError, DomainError, invalidField, NotFoundError } from '../common/domain-error';
+import { Metrics } from '../common/metrics';
 import { type Locale, localeFromAcceptLanguage } from '../common/locale';
 import { updateReturning } from '../common/sql';
 import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
@@ -51,6 +52,7 @@ export class BookingsService {
     private readonly outbox: OutboxService,
     private readonly patients: PatientsService,
     private readonly audit: AuditService,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -86,14 +88,15 @@ export class BookingsService {
       }
       const body = await this.bookPlace(dto, details, key, now);
       this.outbox.afterCommit();
+      this.metrics.bookingsMade.inc({ source: 'online' });
       return { statusCode: 201, body };
     } catch (error) {
       if (key) await this.idempotency.release(key);
-      if (!(error instanceof NoPlace)) throw error;
+      if (!(error instanceof NoPlace)) throw this.counted(error);
       // The quota's entry for this attempt is given back, so that a refused attempt does not
       // count against the patient's limit (inside a transaction it was rolled back already).
       await this.dataSource.query(RELEASE_QUOTA_SQL, [error.quota!.identity, error.quota!.bookingId]);
-      throw this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now));
+      throw this.counted(this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now)));
     }
   }
 
@@ -153,10 +156,12 @@ export class BookingsService {
         }),
       );
       this.outbox.afterCommit();
+      this.metrics.bookingsMade.inc({ source: 'staff' });
       return id;
     } catch (error) {
-      if (error instanceof NoPlace) throw await this.slots.whyNotBookable(dto.slotId, now, 'staff');
-      throw error;
+      if (error instanceof NoPlace)
+        throw this.counted(await this.slots.whyNotBookable(dto.slotId, now, 'staff'));
+      throw this.counted(error);
     }
   }
 
@@ -245,6 +250,12 @@ export class BookingsService {
   }
 
   /** Remembers that `slotId` could not be booked, and answers why. */
+  /** A refused booking (a domain error: full, closed, limit, ...) counted by its code; passed on. */
+  private counted(error: unknown): unknown {
+    if (error instanceof DomainError) this.metrics.bookingsRefused.inc({ reason: error.code });
+    return error;
+  }
+
   private refused(slotId: string, reason: Error): Error {
     this.refusals.note(slotId);
     return reason;

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config';
 export const UNPREFIXED_ROUTES = [
   { path: 'health', method: RequestMethod.GET },
   { path: 'health/ready', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
   // The patient pages and their files (src/pages).
   { path: 'book', method: RequestMethod.GET },
   { path: 'manage/:reference', method: RequestMethod.GET },

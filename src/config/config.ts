@@ -123,6 +123,10 @@ export const CONFIG_FIELDS = z.object({
   EMBED_ORIGINS: origins,
   PRIVACY_NOTICE_URL: url(['http', 'https']).optional(),
   PAGES_DIR: z.string().min(1).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ALERT_EMAIL: email.optional(),
+  ALERT_INTERVAL_MINUTES: int(1, 7 * 24 * 60).default(60),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -256,6 +260,19 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
     text: 'where the built patient pages are (`manifest.json` and `assets/`)',
     unset: '`dist/pages`, where `npm run build` puts them',
   },
+  METRICS_TOKEN: {
+    text: '`GET /metrics` answers only with `Authorization: Bearer <this>`',
+    unset: '`/metrics` is open: keep it off the public network',
+  },
+  ALERT_EMAIL: {
+    text: 'told when emails go `dead` or the oldest due email is older than 15 minutes',
+    unset: 'no alerts',
+  },
+  ALERT_INTERVAL_MINUTES: { text: 'at most one alert per this many minutes, across all instances' },
+  REDIS_URL: {
+    text: 'rate limits, the per-client cap and sign-in lock-outs are shared by every instance through this Redis; while it is unreachable each instance counts on its own',
+    unset: 'each instance counts on its own',
+  },
   PRIVACY_NOTICE_URL: {
     text: 'the clinic’s privacy notice, linked from the consent on the booking page; set it in production',
     unset: 'the consent is asked without a link',
@@ -325,6 +342,13 @@ export interface AppConfig {
   privacyNoticeUrl?: string;
   /** The built patient pages; unset: dist/pages. */
   pagesDir?: string;
+  /** Bearer token `/metrics` asks for; unset: open. */
+  metricsToken?: string;
+  /** Where operational alerts go; unset: none. */
+  alertEmail?: string;
+  alertIntervalMinutes: number;
+  /** Shared limits; unset: per instance. */
+  redisUrl?: string;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -392,6 +416,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     embedOrigins: env.EMBED_ORIGINS,
     privacyNoticeUrl: env.PRIVACY_NOTICE_URL,
     pagesDir: env.PAGES_DIR,
+    metricsToken: env.METRICS_TOKEN,
+    alertEmail: env.ALERT_EMAIL,
+    alertIntervalMinutes: env.ALERT_INTERVAL_MINUTES,
+    redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { dataSourceOptions } from './data-source.options';
 import { runMigrationsLocked } from './migrate';
+import { PoolMetrics } from './pool-metrics';
 
 @Module({
   imports: [
@@ -25,5 +26,6 @@ import { runMigrationsLocked } from './migrate';
       },
     }),
   ],
+  providers: [PoolMetrics],
 })
 export class DatabaseModule {}

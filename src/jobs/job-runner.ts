@@ -14,6 +14,8 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 export interface Job {
   name: string;
   everyMs: number;
+  /** Rounds logged at debug level only (a job that runs every minute). */
+  quiet?: boolean;
   run(): Promise<Record<string, number>>;
 }
 
@@ -80,7 +82,8 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       }
       try {
         const outcome = await found.run();
-        this.logger.log({ job: found.name, ...outcome }, 'job done');
+        if (found.quiet) this.logger.debug({ job: found.name, ...outcome }, 'job done');
+        else this.logger.log({ job: found.name, ...outcome }, 'job done');
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', key);
       }

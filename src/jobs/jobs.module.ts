@@ -4,29 +4,33 @@ import { BookingLifecycle } from '../bookings/booking-lifecycle';
 import { BookingsModule } from '../bookings/bookings.module';
 import { BookingsService } from '../bookings/bookings.service';
 import { IdempotencyService } from '../bookings/idempotency.service';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { OutboxMonitor } from '../notifications/outbox-monitor';
 import { PatientRecordQueries } from '../patients/patient.queries';
 import { PatientsModule } from '../patients/patients.module';
 import { Job, JOBS, JobRunner } from './job-runner';
 import { applyRetention } from './retention.job';
 
-const HOUR = 3600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /**
  * Every periodic job, declared here: each runs soon after start and then on its interval,
  * on one instance at a time (JobRunner).
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), BookingsModule, PatientsModule],
+  imports: [ScheduleModule.forRoot(), BookingsModule, PatientsModule, NotificationsModule],
   providers: [
     JobRunner,
     {
       provide: JOBS,
-      inject: [PatientRecordQueries, BookingLifecycle, IdempotencyService, BookingsService],
+      inject: [PatientRecordQueries, BookingLifecycle, IdempotencyService, BookingsService, OutboxMonitor],
       useFactory: (
         patients: PatientRecordQueries,
         lifecycle: BookingLifecycle,
         idempotency: IdempotencyService,
         bookings: BookingsService,
+        outbox: OutboxMonitor,
       ): Job[] => [
         // Personal data past the retention period (GDPR storage limitation).
         { name: 'retention', everyMs: 24 * HOUR, run: () => applyRetention(patients, lifecycle) },
@@ -42,6 +46,8 @@ const HOUR = 3600_000;
           everyMs: 24 * HOUR,
           run: async () => ({ pruned: await bookings.pruneQuotas() }),
         },
+        // ALERT_EMAIL: dead emails, or email not going out (at most one alert per interval).
+        { name: 'outbox-alert', everyMs: MINUTE, quiet: true, run: () => outbox.alertRound() },
       ],
     },
   ],

@@ -45,3 +45,22 @@ export function claimDue(
     [claim.batchSize, claim.leaseMs, claim.holder],
   );
 }
+
+/** How many emails the outbox holds in each status. */
+export async function outboxByStatus(db: DataSource): Promise<{ status: string; count: number }[]> {
+  return db.query(`SELECT status, count(*)::int AS count FROM notification GROUP BY status`);
+}
+
+/**
+ * How long the oldest email still to be sent has been due, in seconds (0 when none): a pending
+ * one from its due time, one whose sends are failing from its first failure (its next try may
+ * lie ahead, but it has been stuck since then).
+ */
+export async function oldestDueSeconds(db: DataSource): Promise<number> {
+  const [row] = (await db.query(
+    `SELECT coalesce(extract(epoch FROM now() - least(
+       (SELECT min(not_before) FROM notification WHERE status = 'pending' AND not_before <= now()),
+       (SELECT min(first_failed_at) FROM notification WHERE status = 'failed'))), 0)::float8 AS seconds`,
+  )) as { seconds: number }[];
+  return Math.max(0, row.seconds);
+}

@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
+import { Metrics } from '../common/metrics';
 import { scrubEmails } from '../common/redact';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { addressOf, EmailComposer } from './composer';
@@ -62,6 +63,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly mailer: Mailer,
     private readonly outbox: OutboxService,
     private readonly signal: DispatcherSignal,
+    private readonly metrics: Metrics,
   ) {
     this.composer = new EmailComposer(config);
   }
@@ -142,6 +144,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       await this.recordFailure(row, describeFailure(error));
       return;
     }
+    this.metrics.emailsSent.inc({ kind: row.kind });
     // Sent: from here on a failure is the database's, never a reason to send again.
     await this.recordSent(row, messageId);
   }
@@ -215,7 +218,9 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** A send that failed: retried later with backoff, or dead after the last attempt. */
   private async recordFailure(row: ClaimedRow, reason: string): Promise<void> {
-    if (row.attempts >= this.config.notificationMaxAttempts) {
+    const dead = row.attempts >= this.config.notificationMaxAttempts;
+    this.metrics.emailFailures.inc({ outcome: dead ? 'dead' : 'retry' });
+    if (dead) {
       this.logger.error(
         { notificationId: row.id, kind: row.kind, attempts: row.attempts, reason },
         'email is dead',
@@ -229,7 +234,8 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       );
       await this.settle(
         row,
-        `status = 'failed', last_error = $2, not_before = now() + make_interval(secs => $3::double precision / 1000)`,
+        `status = 'failed', last_error = $2, first_failed_at = coalesce(first_failed_at, now()),
+         not_before = now() + make_interval(secs => $3::double precision / 1000)`,
         [reason, delay],
         { keepSecret: true },
       );

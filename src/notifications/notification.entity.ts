@@ -96,6 +96,10 @@ export class Notification {
   @Column({ name: 'not_before', type: 'timestamptz', default: () => 'now()' })
   notBefore: Date;
 
+  /** When its first send failed, while it is still to be sent (how long email has been stuck). */
+  @Column({ name: 'first_failed_at', type: 'timestamptz', nullable: true })
+  firstFailedAt: Date | null;
+
   @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
   lockedUntil: Date | null;
 

@@ -6,12 +6,14 @@ import { DispatcherSignal } from './dispatcher-signal';
 import { Mailer } from './mailer';
 import { Notification } from './notification.entity';
 import { NotificationsService } from './notifications.service';
+import { OutboxMonitor } from './outbox-monitor';
+import { OutboxAlert } from './outbox-alert.entity';
 import { OutboxService } from './outbox.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification])],
+  imports: [TypeOrmModule.forFeature([Notification, OutboxAlert])],
   controllers: [AdminNotificationsController],
-  providers: [OutboxService, DispatcherSignal, Mailer, Dispatcher, NotificationsService],
-  exports: [OutboxService],
+  providers: [OutboxService, DispatcherSignal, Mailer, Dispatcher, NotificationsService, OutboxMonitor],
+  exports: [OutboxService, OutboxMonitor],
 })
 export class NotificationsModule {}

@@ -64,7 +64,7 @@ export class NotificationsService {
     const [row] = await updateReturning<Row>(
       this.dataSource,
       `UPDATE notification SET status = 'pending', attempts = 0, not_before = now(), last_error = NULL,
-         locked_until = NULL, locked_by = NULL, updated_at = now()
+         first_failed_at = NULL, locked_until = NULL, locked_by = NULL, updated_at = now()
        WHERE id = $1 AND status IN ('failed', 'dead')
        RETURNING ${COLUMNS}`,
       [id],
