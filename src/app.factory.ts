@@ -5,6 +5,7 @@ import type pino from 'pino';
 import { AppModule } from './app.module';
 import { BODY_LIMIT_BYTES, isPublicRoute, setupApp } from './app.setup';
 import { createHttpAdapter } from './common/http-server';
+import { SharedStore } from './common/shared-store';
 import type { AppConfig } from './config/config';
 
 export const APP_OPTIONS = {
@@ -19,16 +20,20 @@ export const APP_OPTIONS = {
 
 /** Builds the app exactly as production runs it (tests call this too). */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: pino.Logger) {
+  const shared = new SharedStore(config.redisUrl, logger);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config, logger),
-    httpAdapter(config),
+    AppModule.register(config, logger, shared),
+    httpAdapter(config, shared),
     APP_OPTIONS,
   );
   return setupApp(app, config);
 }
 
-/** The HTTP server and its limits, as configured (a new one for each app). */
-export function httpAdapter(config: AppConfig) {
+/**
+ * The HTTP server and its limits, as configured (a new one for each app); the per-client cap
+ * is shared through `shared` (REDIS_URL), or per instance without it.
+ */
+export function httpAdapter(config: AppConfig, shared?: SharedStore) {
   return createHttpAdapter({
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     requestTimeoutMs: config.httpRequestTimeoutMs,
@@ -37,5 +42,6 @@ export function httpAdapter(config: AppConfig) {
     trustProxy: config.trustProxy,
     maxConcurrentPerClient: config.maxConcurrentPerClient,
     isPublic: isPublicRoute,
+    shared,
   });
 }

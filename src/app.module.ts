@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { MetricsModule } from './common/metrics';
+import { SharedStore, SharedStoreModule } from './common/shared-store';
 import { RateLimitModule } from './common/throttling';
 import { PatientsModule } from './patients/patients.module';
 import { SlotsModule } from './slots/slots.module';
@@ -18,12 +19,20 @@ import { StaffModule } from './staff/staff.module';
 
 @Module({})
 export class AppModule {
-  /** `config.databaseUrl` must be set: main.ts starts the embedded PostgreSQL before this. */
-  static register(config: AppConfig, logger: pino.Logger): DynamicModule {
+  /**
+   * `config.databaseUrl` must be set: main.ts starts the embedded PostgreSQL before this.
+   * `shared` counts limits across instances (REDIS_URL); the HTTP adapter's cap uses the same.
+   */
+  static register(
+    config: AppConfig,
+    logger: pino.Logger,
+    shared = new SharedStore(config.redisUrl, logger),
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        SharedStoreModule.register(shared),
         MetricsModule,
         DatabaseModule,
         HealthModule,

