@@ -14,7 +14,16 @@ describe('renderMarkdown', () => {
         app: { rps: 1078, p50: 29, p99: 65, errors: 0 },
         baseline: { rps: 1351, p50: 22, p99: 61, errors: 0 },
         ratio: 1078 / 1351,
-        halfRate: { rate: 539, app: paced, baseline: paced },
+        ratioRuns: [0.7996, 0.812, 0.79],
+        leastCost: { rps: 1500, p50: 20, p99: 40, errors: 0, ratio: 1078 / 1500, ratioRuns: [0.7, 0.72] },
+        outbox: [{ behind: 12, oldestSeconds: 0.42, drainSeconds: 0.5 }],
+        halfRate: {
+          rate: 539,
+          app: paced,
+          baseline: paced,
+          appWorstP99: 4,
+          outbox: { behind: 3, oldestSeconds: 0.25 },
+        },
       },
     ],
     targetsMet: { 'bookings (1) at least 80% of baseline': false, 'not run': undefined },
@@ -22,10 +31,12 @@ describe('renderMarkdown', () => {
 
   it('prints a ratio just under a target with a decimal, never rounded up onto the line', () => {
     const markdown = renderMarkdown(report);
-    expect(markdown).toContain('| 1. bookings | 1078 | 29 / 65 | 0 | 1351 | 22 / 61 | 79.8% |');
+    expect(markdown).toContain('| 1. bookings | 1078 | 29 / 65 | 0 | 1351 | 22 / 61 | 79.8% | 79.0%–81.2% |');
+    expect(markdown).toContain('| 1 | 1500 | 20 / 40 | 71.9% | 70.0%–72.0% |');
+    expect(markdown).toContain('| 1 | 12 / 0.4 / 0.5 | 3 / 0.25 |');
     expect(markdown).toContain('- NOT met: bookings (1) at least 80% of baseline');
     expect(markdown).not.toContain('not run');
     expect(markdown).toContain('PostgreSQL 18.4');
-    expect(markdown).toContain('| 1 | 539 | 1 / 2 / 3 | 0 | 1 / 2 / 3 | 0.4 / 0.4 |');
+    expect(markdown).toContain('| 1 | 539 | 1 / 2 / 3 | 4 | 0 | 1 / 2 / 3 | 0.4 / 0.4 |');
   });
 });

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { JobRunner } from '../src/jobs/job-runner';
 import { startTestApp, TestApp } from './support/app';
 import { bookingBody, newSlot } from './support/factories';
@@ -302,5 +303,72 @@ describe('operations: alerts to ALERT_EMAIL', () => {
     await alertRound(t);
     const last = (await smtp.waitFor(count + 1, to('ops@clinic.test'))).at(-1)!;
     expect(last.text).toMatch(/has waited 2\d minutes: email is not going out/);
+  });
+});
+
+describe('operations: email while the instance is busy', () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    t = await startTestApp({
+      SMTP_URL: smtp.url,
+      NOTIFICATION_POLL_MS: '50',
+      NOTIFICATION_BUSY_DEFER_MS: '3000',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  /** Requests whose body never finishes arriving: in flight until cut. */
+  const holdRequests = async (count: number) => {
+    const url = new URL(t.url);
+    const held = Array.from({ length: count }, () => {
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/api/v1/bookings',
+        headers: { 'content-type': 'application/json', 'content-length': '100' },
+      });
+      request.on('error', () => undefined);
+      request.write('{');
+      return request;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return () => held.forEach((request) => request.destroy());
+  };
+
+  it('sends at once when not busy; when busy, only what has waited NOTIFICATION_BUSY_DEFER_MS, the rest when the rush is over', async () => {
+    const slot = await newSlot(t.dataSource, { capacity: 5 });
+    const quiet = await t.http.post('/api/v1/bookings', bookingBody(slot.id, { email: 'quiet@example.nl' }));
+    expect(quiet.status).toBe(201);
+    await smtp.waitFor(1, to('quiet@example.nl'), 2_000);
+
+    const release = await holdRequests(8);
+    try {
+      const started = Date.now();
+      const busy = await t.http.post('/api/v1/bookings', bookingBody(slot.id, { email: 'busy@example.nl' }));
+      expect(busy.status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(smtp.messages.filter(to('busy@example.nl'))).toHaveLength(0);
+      // Still busy: once due for 3 s it goes all the same.
+      await smtp.waitFor(1, to('busy@example.nl'), 5_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+
+      const queued = await t.http.post(
+        '/api/v1/bookings',
+        bookingBody(slot.id, { email: 'after@example.nl' }),
+      );
+      expect(queued.status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(smtp.messages.filter(to('after@example.nl'))).toHaveLength(0);
+    } finally {
+      release();
+    }
+    // The rush is over: what waited goes at once.
+    await smtp.waitFor(1, to('after@example.nl'), 1_500);
   });
 });

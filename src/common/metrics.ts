@@ -58,8 +58,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Requests this instance is answering right now. */
+  requestsInFlight = 0;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const inFlight = () => this.requestsInFlight;
+    new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'Requests this instance is answering right now',
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
   }
 
   /**
@@ -88,8 +100,16 @@ export class Metrics {
     });
   }
 
-  /** Times every answered request by its route template (`unmatched` when no route matched). */
+  /**
+   * Times every answered request by its route template (`unmatched` when no route matched),
+   * and counts the requests in flight.
+   */
   timeRequests(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', (_request, reply, done) => {
+      this.requestsInFlight++;
+      reply.raw.once('close', () => this.requestsInFlight--);
+      done();
+    });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.requestDuration.observe(
         {

@@ -90,6 +90,7 @@ export const CONFIG_FIELDS = z.object({
   NOTIFICATION_RETRY_BASE_MS: int(1, 24 * 3600 * 1000).default(30000),
   NOTIFICATION_POLL_MS: int(10, 3600 * 1000).default(1000),
   NOTIFICATION_LEASE_MS: int(1000, 3600 * 1000).default(60_000),
+  NOTIFICATION_BUSY_DEFER_MS: int(0, 3600 * 1000).default(20_000),
   NOTIFICATION_DISPATCH: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   RETENTION_MONTHS: int(1, 1200).default(24),
   SCHEDULED_JOBS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
@@ -210,6 +211,9 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
   NOTIFICATION_LEASE_MS: {
     text: 'how long a dispatcher holds a claimed email before another instance may take it over (after a crash)',
   },
+  NOTIFICATION_BUSY_DEFER_MS: {
+    text: 'while this instance is busy answering requests (8 or more at once), it sends only email that has been due this long, and the rest once the rush is over (another instance that is not busy sends it at once); `0`: always at once',
+  },
   NOTIFICATION_DISPATCH: {
     text: '`off`: this instance writes emails to the outbox but leaves sending them to other instances',
   },
@@ -309,6 +313,8 @@ export interface AppConfig {
   notificationPollMs: number;
   /** How long a dispatcher holds a claimed row before another may take it over. */
   notificationLeaseMs: number;
+  /** While busy answering requests, only email due this long is sent (0: always at once). */
+  notificationBusyDeferMs: number;
   /** off: this instance writes the outbox but leaves sending to other instances. */
   notificationDispatch: boolean;
   /** Personal data of patients whose last appointment is older than this is erased. */
@@ -392,6 +398,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     notificationRetryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
     notificationPollMs: env.NOTIFICATION_POLL_MS,
     notificationLeaseMs: env.NOTIFICATION_LEASE_MS,
+    notificationBusyDeferMs: env.NOTIFICATION_BUSY_DEFER_MS,
     notificationDispatch: env.NOTIFICATION_DISPATCH === 'on',
     retentionMonths: env.RETENTION_MONTHS,
     scheduledJobs: env.SCHEDULED_JOBS === 'on',

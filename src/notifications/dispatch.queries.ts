@@ -20,16 +20,18 @@ export interface ClaimedRow {
  * Claims up to `batchSize` due emails for `holder` under a lease (FOR UPDATE SKIP LOCKED, so
  * instances never claim one row at once), counting the attempt, and reads each one's booking as
  * it is now (its status and slot), so that an email about a booking that changed is skipped.
+ * With `dueForMs`, only emails due for at least that long.
  */
 export function claimDue(
   db: DataSource,
-  claim: { batchSize: number; leaseMs: number; holder: string },
+  claim: { batchSize: number; leaseMs: number; holder: string; dueForMs?: number },
 ): Promise<ClaimedRow[]> {
   return updateReturning<ClaimedRow>(
     db,
     `WITH due AS (
        SELECT id FROM notification
-       WHERE status IN ('pending', 'failed') AND not_before <= now()
+       WHERE status IN ('pending', 'failed')
+         AND not_before <= now() - make_interval(secs => $4::double precision / 1000)
          AND (locked_until IS NULL OR locked_until < now())
        ORDER BY not_before
        LIMIT $1
@@ -42,7 +44,7 @@ export function claimDue(
      RETURNING n.id, n.booking_id AS "bookingId", n.kind, n.recipient, n.locale, n.attempts, n.payload, n.secret,
        (SELECT b.status FROM booking b WHERE b.id = n.booking_id) AS "bookingStatus",
        (SELECT b.slot_id FROM booking b WHERE b.id = n.booking_id) AS "bookingSlotId"`,
-    [claim.batchSize, claim.leaseMs, claim.holder],
+    [claim.batchSize, claim.leaseMs, claim.holder, claim.dueForMs ?? 0],
   );
 }
 

@@ -19,6 +19,9 @@ import { claimDue, type ClaimedRow } from './dispatch.queries';
 import { OutboxService } from './outbox.service';
 
 const BATCH_SIZE = 20;
+/** Requests in flight from which this instance counts as busy (see `busy`). */
+const BUSY_REQUESTS = 8;
+const BUSY_POLL_MS = 250;
 const SHUTDOWN_WAIT_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 6 * 3600_000;
 
@@ -26,6 +29,12 @@ const MAX_RETRY_DELAY_MS = 6 * 3600_000;
 export function retryDelayMs(baseMs: number, attempts: number, random = Math.random): number {
   const exponential = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
   return Math.round(exponential * (1 + 0.25 * random()));
+}
+
+/** A claimed email the mail server accepted, not yet recorded. */
+interface Sent {
+  row: ClaimedRow;
+  messageId: string;
 }
 
 /** The kinds that describe a booking's current state, and so are skipped once it changed. */
@@ -102,27 +111,47 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   private async run(): Promise<void> {
     while (this.running) {
       let claimed = 0;
+      const busy = this.busy();
       try {
-        claimed = await this.dispatchBatch();
+        claimed = await this.dispatchBatch(busy);
       } catch (error) {
         this.logger.warn({ err: describeFailure(error) }, 'dispatch round failed; will retry');
       }
-      if (this.running && claimed < BATCH_SIZE) await this.signal.sleep(this.config.notificationPollMs);
+      if (!this.running || claimed === BATCH_SIZE) continue;
+      // Busy: new bookings' wake-ups are ignored (each would cost a claim that finds nothing
+      // old enough); the next look comes soon, and sends everything once the rush is over.
+      if (busy) await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
+      else await this.signal.sleep(this.config.notificationPollMs);
     }
   }
 
-  /** Claims and delivers one batch of due rows; answers how many it claimed. */
-  async dispatchBatch(): Promise<number> {
+  /**
+   * Whether this instance is busy answering requests: then its CPU goes to them, and email
+   * waits (at most NOTIFICATION_BUSY_DEFER_MS; an instance that is not busy sends it at once).
+   * Composing and sending an email costs several times the CPU of the booking that caused it.
+   */
+  private busy(): boolean {
+    return this.config.notificationBusyDeferMs > 0 && this.metrics.requestsInFlight >= BUSY_REQUESTS;
+  }
+
+  /**
+   * Claims and delivers one batch of due rows; answers how many it claimed. When `busy`, only
+   * rows due for NOTIFICATION_BUSY_DEFER_MS.
+   */
+  async dispatchBatch(busy = false): Promise<number> {
     const rows = await claimDue(this.dataSource, {
       batchSize: BATCH_SIZE,
       leaseMs: this.config.notificationLeaseMs,
       holder: this.instanceId,
+      dueForMs: busy ? this.config.notificationBusyDeferMs : 0,
     });
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    const sent = (await Promise.all(rows.map((row) => this.deliver(row)))).filter((s) => s !== undefined);
+    if (sent.length > 0) await this.recordSent(sent);
     return rows.length;
   }
 
-  private async deliver(row: ClaimedRow): Promise<void> {
+  /** Sends one claimed email: answers it (and its Message-ID) when sent, to be recorded with the batch. */
+  private async deliver(row: ClaimedRow): Promise<Sent | undefined> {
     if (isStale(row)) {
       await this.settle(row, `status = 'skipped', last_error = 'booking changed before sending'`, []);
       return;
@@ -146,7 +175,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     }
     this.metrics.emailsSent.inc({ kind: row.kind });
     // Sent: from here on a failure is the database's, never a reason to send again.
-    await this.recordSent(row, messageId);
+    return { row, messageId };
   }
 
   private async send(row: ClaimedRow, token: string | undefined, messageId: string): Promise<void> {
@@ -186,30 +215,35 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * Records a delivered email, retrying while the database is briefly unavailable (a restart,
-   * a full connection pool). Only if it stays unavailable past half the lease (or the instance
-   * is shutting down) is the row left to its lease; it is then sent once more, with the same
-   * Message-ID.
+   * Records a batch's delivered emails in one statement, retrying while the database is briefly
+   * unavailable (a restart, a full connection pool). Only if it stays unavailable past half the
+   * lease (or the instance is shutting down) are the rows left to their lease; they are then
+   * sent once more, with the same Message-ID.
    */
-  private async recordSent(row: ClaimedRow, messageId: string): Promise<void> {
+  private async recordSent(sent: Sent[]): Promise<void> {
     const deadline = Date.now() + this.config.notificationLeaseMs / 2;
+    const ids = sent.map((s) => s.row.id);
     for (let pause = 100; ; pause = Math.min(pause * 2, 5_000)) {
       try {
-        await this.settle(row, `status = 'sent', sent_at = now(), message_id = $2, last_error = NULL`, [
-          messageId,
-        ]);
+        await this.dataSource.query(
+          `UPDATE notification n SET status = 'sent', sent_at = now(), message_id = s.message_id, last_error = NULL,
+             locked_until = NULL, locked_by = NULL, updated_at = now(), secret = NULL
+           FROM unnest($1::uuid[], $2::text[]) AS s (id, message_id)
+           WHERE n.id = s.id AND n.locked_by = $3`,
+          [ids, sent.map((s) => s.messageId), this.instanceId],
+        );
         return;
       } catch (error) {
         if (this.closing || Date.now() + pause >= deadline) {
           this.logger.error(
-            { notificationId: row.id, kind: row.kind, err: describeFailure(error) },
-            'email sent but not recorded; it will be sent again, with the same Message-ID, when its lease ends',
+            { notificationIds: ids, err: describeFailure(error) },
+            'emails sent but not recorded; they will be sent again, with the same Message-ID, when their lease ends',
           );
           return;
         }
         this.logger.warn(
-          { notificationId: row.id, kind: row.kind, err: describeFailure(error) },
-          'email sent; recording it failed, retrying',
+          { notificationIds: ids, err: describeFailure(error) },
+          'emails sent; recording them failed, retrying',
         );
         await new Promise((resolve) => setTimeout(resolve, pause));
       }

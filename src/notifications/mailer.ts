@@ -18,6 +18,11 @@ export class Mailer {
     if (config.smtpUrl) {
       this.transport = createTransport({
         url: config.smtpUrl,
+        // A few connections kept open and reused (each message on a new one would cost a TCP
+        // and SMTP handshake): the dispatcher sends a batch at a time.
+        pool: true,
+        maxConnections: 5,
+        maxMessages: 500,
         // A mail server that hangs must not hold a send for ever: fail, and retry later.
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,

@@ -28,6 +28,8 @@ export class TestSmtpServer {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      // stop() is an outage: the app's pooled connections are dropped at once, not awaited.
+      closeTimeout: 50,
       onRcptTo: (address, _session, callback) => {
         if (this.mode !== 'refuse-recipient') return callback();
         callback(
