@@ -174,7 +174,11 @@ function looksBookable(
  * The booking statement's parameters for a request body (a fresh booking id, reference and
  * token each time): also what the benchmark's accounting runs the statement with.
  */
-export function bookingParameters(body: Record<string, unknown>, now = new Date()) {
+export function bookingParameters(
+  body: Record<string, unknown>,
+  now = new Date(),
+  horizonDays = HORIZON_DAYS,
+) {
   const patient = body.patient as Record<string, string>;
   const slotId = body.slotId as string;
   const earliest = new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000);
@@ -209,7 +213,7 @@ export function bookingParameters(body: Record<string, unknown>, now = new Date(
     JSON.stringify({ slotId, sequence: 0 }),
     REMINDER_HOURS,
     null,
-    new Date(now.getTime() + HORIZON_DAYS * 86_400_000),
+    new Date(now.getTime() + horizonDays * 86_400_000),
     'nl',
   ];
   return { token, identity, bookingId, parameters };

@@ -551,9 +551,16 @@ async function main(): Promise<void> {
     if (!ONLY) {
       log('accounting: the booking statements, part by part and index by index');
       const body = bookingBodies(spread);
-      const appParameters = () => bookingParameters(JSON.parse(body()) as Record<string, unknown>).parameters;
-      const leastParameters = () => {
+      // A new person each time (the load's patients already hold their two bookings).
+      const fresh = () => {
         const b = JSON.parse(body()) as { slotId: string; patient: Record<string, string> };
+        b.patient.email = `accounting.${randomUUID()}@example.nl`;
+        return b;
+      };
+      // The horizon as the servers run with it (the benchmark's slots lie 10 to 13 years ahead).
+      const appParameters = () => bookingParameters(fresh(), new Date(), 36500).parameters;
+      const leastParameters = () => {
+        const b = fresh();
         return [
           b.slotId,
           new Date(Date.now() + 3600_000),

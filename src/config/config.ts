@@ -212,7 +212,7 @@ export const CONFIG_DOCS: Record<keyof Env, { text: string; unset?: string }> = 
     text: 'how long a dispatcher holds a claimed email before another instance may take it over (after a crash)',
   },
   NOTIFICATION_BUSY_DEFER_MS: {
-    text: 'while this instance is busy answering requests (8 or more at once), it sends only email that has been due this long, and the rest once the rush is over (another instance that is not busy sends it at once); `0`: always at once',
+    text: 'while this instance is busy answering requests (as many at once as `DATABASE_POOL_SIZE`), it sends only email that has been due this long, and the rest once the rush is over (another instance that is not busy sends it at once); `0`: always at once',
   },
   NOTIFICATION_DISPATCH: {
     text: '`off`: this instance writes emails to the outbox but leaves sending them to other instances',

@@ -19,8 +19,6 @@ import { claimDue, type ClaimedRow } from './dispatch.queries';
 import { OutboxService } from './outbox.service';
 
 const BATCH_SIZE = 20;
-/** Requests in flight from which this instance counts as busy (see `busy`). */
-const BUSY_REQUESTS = 8;
 const BUSY_POLL_MS = 250;
 const SHUTDOWN_WAIT_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 6 * 3600_000;
@@ -126,12 +124,15 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * Whether this instance is busy answering requests: then its CPU goes to them, and email
+   * Whether this instance is busy answering requests (as many in flight as the database pool
+   * has connections: more would queue for one): then its CPU goes to them, and email
    * waits (at most NOTIFICATION_BUSY_DEFER_MS; an instance that is not busy sends it at once).
    * Composing and sending an email costs several times the CPU of the booking that caused it.
    */
   private busy(): boolean {
-    return this.config.notificationBusyDeferMs > 0 && this.metrics.requestsInFlight >= BUSY_REQUESTS;
+    return (
+      this.config.notificationBusyDeferMs > 0 && this.metrics.requestsInFlight >= this.config.databasePoolSize
+    );
   }
 
   /**
@@ -145,7 +146,13 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       holder: this.instanceId,
       dueForMs: busy ? this.config.notificationBusyDeferMs : 0,
     });
-    const sent = (await Promise.all(rows.map((row) => this.deliver(row)))).filter((s) => s !== undefined);
+    // Composing an email is CPU work that runs to its end: between two, requests get their turn.
+    const deliveries: Promise<Sent | undefined>[] = [];
+    for (const row of rows) {
+      deliveries.push(this.deliver(row));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const sent = (await Promise.all(deliveries)).filter((s) => s !== undefined);
     if (sent.length > 0) await this.recordSent(sent);
     return rows.length;
   }
