@@ -130,7 +130,7 @@ const LIST_SQL = `
   ORDER BY s.starts_at ASC, b.id ASC LIMIT $1 OFFSET $2`;
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
-const newReference = () =>
+export const newReference = () =>
   `B12-${Array.from({ length: 6 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`;
 function newManageToken() {
   const token = randomBytes(32).toString('base64url');
@@ -142,7 +142,7 @@ const encodeCursor = (slot: { startsAt: string; id: string }) =>
 /** Slots refused a moment ago (5 s), read first as the app does. */
 const refusedUntil = new Map<string, number>();
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': status >= 400 ? 'application/problem+json' : 'application/json',
@@ -151,7 +151,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let data = '';
   for await (const chunk of req) data += chunk;
   return JSON.parse(data);

@@ -7,9 +7,10 @@
  * schema and features add to every booking (docs/performance.md).
  * Run: node -r ts-node/register bench/least-cost.ts (DATABASE_URL, PORT, POOL_SIZE)
  */
-import { randomInt, randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, ServerResponse } from 'node:http';
 import { Client, Pool } from 'pg';
+import { newReference, readJson, send } from './baseline';
 
 export const LEAST_COST_SCHEMA = `
   CREATE TABLE slot (
@@ -90,25 +91,6 @@ export async function seedLeastCost(
     `INSERT INTO notification (booking_id, kind, status, not_before)
      SELECT id, kind, 'sent', created_at FROM booking, (VALUES ('booking_confirmed'), ('reminder')) AS k (kind)`,
   );
-}
-
-const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
-const newReference = () =>
-  `B12-${Array.from({ length: 6 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': status >= 400 ? 'application/problem+json' : 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let data = '';
-  for await (const chunk of req) data += chunk;
-  return JSON.parse(data);
 }
 
 if (require.main === module) {
