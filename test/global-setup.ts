@@ -11,6 +11,13 @@ import { TEST_ENV } from './support/test-env';
  */
 export default async function globalSetup(): Promise<void> {
   process.env.TZ = 'UTC';
+  if (!process.env.REDIS_URL) {
+    // Said here, where Jest does not hold the output back: a skipped file's own line is easy to miss.
+    process.stderr.write(
+      '\n*** SKIPPED: test/shared-limits.e2e-spec.ts (limits shared through Redis) needs Redis. ' +
+        'Set REDIS_URL, e.g. redis://127.0.0.1:6379, to run it; .ci/run does. ***\n\n',
+    );
+  }
   // The patient pages, as `npm run build` builds them, into a folder of this run's (a test
   // that runs `npm start` rebuilds dist meanwhile).
   const { buildPages } = await import('../src/pages/build.mjs');
