@@ -66,6 +66,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // A promise rejected with nobody waiting for it is a bug, but most likely a lost database
+  // connection in an outage the app otherwise rides out: logged loudly, and the instance keeps
+  // serving rather than dropping every request in flight (Node would exit).
+  process.on('unhandledRejection', (reason) => {
+    const error = reason as Error;
+    log.error(
+      { err: { type: error?.name, message: error?.message, code: (error as { code?: string })?.code } },
+      'unhandled promise rejection (a bug to fix); the instance keeps serving',
+    );
+  });
 
   try {
     app = await createApp({ ...config, databaseUrl }, log);

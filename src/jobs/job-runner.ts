@@ -95,7 +95,8 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       );
       return true;
     } finally {
-      await runner.release();
+      // A connection lost in an outage is gone already: nothing to give back, nothing to throw.
+      await runner.release().catch(() => undefined);
     }
   }
 

@@ -149,7 +149,10 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     // Composing an email is CPU work that runs to its end: between two, requests get their turn.
     const deliveries: Promise<Sent | undefined>[] = [];
     for (const row of rows) {
-      deliveries.push(this.deliver(row));
+      const delivery = this.deliver(row);
+      // Awaited below with the others; until then a failure must not count as unhandled.
+      delivery.catch(() => undefined);
+      deliveries.push(delivery);
       await new Promise((resolve) => setImmediate(resolve));
     }
     const sent = (await Promise.all(deliveries)).filter((s) => s !== undefined);
