@@ -97,7 +97,7 @@ export async function startEmbeddedPostgres(
     /** What this module did to the machine, worth an operator's attention. */
     notice?: (line: string) => void;
     fast?: boolean;
-    /** More server settings (`name=value`), e.g. the benchmark's pg_stat_statements. */
+    /** More server settings (`name=value`), e.g. `shared_preload_libraries=pg_stat_statements`. */
     settings?: string[];
   } = {},
 ): Promise<EmbeddedDatabase> {
