@@ -1,8 +1,7 @@
-import { request as httpRequest } from 'node:http';
 import { JobRunner } from '../src/jobs/job-runner';
 import { startTestApp, TestApp } from './support/app';
 import { bookingBody, newSlot } from './support/factories';
-import { expectProblem } from './support/http';
+import { expectProblem, slowBooking } from './support/http';
 import { eventually, subject, to } from './support/mail';
 import { startSmtpServer, TestSmtpServer } from './support/smtp';
 
@@ -324,19 +323,7 @@ describe('operations: email while the instance is busy', () => {
 
   /** Requests whose body never finishes arriving: in flight until cut. */
   const holdRequests = async (count: number) => {
-    const url = new URL(t.url);
-    const held = Array.from({ length: count }, () => {
-      const request = httpRequest({
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: '/api/v1/bookings',
-        headers: { 'content-type': 'application/json', 'content-length': '100' },
-      });
-      request.on('error', () => undefined);
-      request.write('{');
-      return request;
-    });
+    const held = Array.from({ length: count }, () => slowBooking(t.url).request);
     await new Promise((resolve) => setTimeout(resolve, 300));
     return () => held.forEach((request) => request.destroy());
   };

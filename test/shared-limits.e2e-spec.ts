@@ -1,6 +1,7 @@
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import { MAX_FAILURES_PER_ACCOUNT_AT_ADDRESS } from '../src/auth/login-limiter';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
+import { slowBooking } from './support/http';
 import { eventually } from './support/mail';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -87,25 +88,11 @@ const newClient = () =>
     const client = newClient();
     const open: ClientRequest[] = [];
     /** A booking whose body never finishes arriving: in flight until it is cut. */
-    const hold = (app: TestApp) =>
-      new Promise<number | 'in flight'>((resolve) => {
-        const url = new URL(app.url);
-        const request = httpRequest({
-          host: url.hostname,
-          port: url.port,
-          method: 'POST',
-          path: '/api/v1/bookings',
-          headers: { 'content-type': 'application/json', 'content-length': '100', 'x-forwarded-for': client },
-        });
-        request.on('response', (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        });
-        request.on('error', () => undefined);
-        request.write('{');
-        open.push(request);
-        setTimeout(() => resolve('in flight'), 1_000);
-      });
+    const hold = (app: TestApp) => {
+      const { request, answer } = slowBooking(app.url, { 'x-forwarded-for': client });
+      open.push(request);
+      return answer;
+    };
     try {
       const first = await Promise.all([hold(apps[0]), hold(apps[1]), hold(apps[2])]);
       expect(first).toEqual(['in flight', 'in flight', 'in flight']);

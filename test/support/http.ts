@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 /** A thin fetch wrapper for e2e tests: real HTTP, JSON in, status + headers + parsed body out. */
 export interface HttpResponse {
   status: number;
@@ -72,4 +73,30 @@ export function expectProblem(response: HttpResponse, status: number) {
     detail: string;
     errors?: { field: string; message: string }[];
   };
+}
+
+/**
+ * A booking request whose body never finishes arriving, so that it stays in flight until
+ * `request.destroy()`. `answer` is its status if the app answers within `waitMs` (a refusal
+ * before the body is read), else 'in flight'.
+ */
+export function slowBooking(baseUrl: string, headers: Record<string, string> = {}, waitMs = 1_000) {
+  const url = new URL(baseUrl);
+  const request = httpRequest({
+    host: url.hostname,
+    port: url.port,
+    method: 'POST',
+    path: '/api/v1/bookings',
+    headers: { 'content-type': 'application/json', 'content-length': '100', ...headers },
+  });
+  const answer = new Promise<number | 'in flight'>((resolve) => {
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    });
+    setTimeout(() => resolve('in flight'), waitMs);
+  });
+  request.on('error', () => undefined);
+  request.write('{');
+  return { request, answer };
 }
