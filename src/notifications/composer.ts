@@ -1,6 +1,5 @@
 import type { Locale } from '../common/locale';
 import Handlebars from 'handlebars';
-import { DateTime } from 'luxon';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calendarInvite } from './calendar-invite';
@@ -42,15 +41,35 @@ const INVITES: Partial<Record<NotificationKind, 'REQUEST' | 'CANCEL'>> = {
   slot_cancelled: 'CANCEL',
 };
 
-const DATE_FORMATS: Record<Locale, { locale: string; format: string }> = {
-  en: { locale: 'en-GB', format: "cccc d LLLL yyyy 'at' HH:mm" },
-  nl: { locale: 'nl', format: "cccc d LLLL yyyy 'om' HH:mm" },
+const DATE_WORDS: Record<Locale, { intl: string; at: string }> = {
+  en: { intl: 'en-GB', at: 'at' },
+  nl: { intl: 'nl', at: 'om' },
 };
+
+/** One formatter per language and zone: making an Intl.DateTimeFormat costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** "dinsdag 9 maart 2027 om 10:00": the clinic's wall-clock time in the patient's language. */
 export function formatWhen(instant: string, zone: string, locale: Locale): string {
-  const { locale: intl, format } = DATE_FORMATS[locale];
-  return DateTime.fromISO(instant, { zone }).setLocale(intl).toFormat(format);
+  const { intl, at } = DATE_WORDS[locale];
+  const key = `${intl} ${zone}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(intl, {
+      timeZone: zone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(key, formatter);
+  }
+  const part: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const { type, value } of formatter.formatToParts(new Date(instant))) part[type] = value;
+  return `${part.weekday} ${part.day} ${part.month} ${part.year} ${at} ${part.hour}:${part.minute}`;
 }
 
 /** The address part of `Name <address>`. */
