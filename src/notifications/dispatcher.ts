@@ -12,8 +12,9 @@ import { DataSource } from 'typeorm';
 import { Metrics } from '../common/metrics';
 import { scrubEmails } from '../common/redact';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { addressOf, EmailComposer } from './composer';
+import { addressOf } from './composer';
 import { DispatcherSignal } from './dispatcher-signal';
+import { EmailThread } from './email-thread';
 import { Mailer } from './mailer';
 import { claimDue, type ClaimedRow } from './dispatch.queries';
 import { OutboxService } from './outbox.service';
@@ -58,7 +59,8 @@ function describeFailure(error: unknown): string {
 export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Dispatcher.name);
   readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly composer: EmailComposer;
+  /** Composes and sends, apart from the requests' event loop. */
+  private readonly emails: EmailThread;
   private running = false;
   /** Set once shutdown stops waiting: from then on nothing is retried. */
   private closing = false;
@@ -72,14 +74,27 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly signal: DispatcherSignal,
     private readonly metrics: Metrics,
   ) {
-    this.composer = new EmailComposer(config);
+    this.emails = new EmailThread({
+      composer: {
+        clinicName: config.clinicName,
+        clinicPhone: config.clinicPhone,
+        clinicAddress: config.clinicAddress,
+        clinicTimezone: config.clinicTimezone,
+        publicBaseUrl: config.publicBaseUrl,
+        cancellationDeadlineHours: config.cancellationDeadlineHours,
+        mailFrom: config.mailFrom,
+      },
+      mail: { smtpUrl: config.smtpUrl, dataDir: config.dataDir },
+    });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.notificationDispatch) {
       this.logger.log('NOTIFICATION_DISPATCH=off: this instance leaves sending email to others');
       return;
     }
+    // Before anything is claimed, and so that a thread that cannot start stops the start.
+    await this.emails.open();
     this.running = true;
     this.loop = this.run();
     this.logger.log({ via: this.mailer.description }, 'dispatcher started');
@@ -103,7 +118,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         [this.instanceId],
       )
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not release claims'));
-    this.mailer.close();
+    await this.emails.close();
   }
 
   private async run(): Promise<void> {
@@ -146,16 +161,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       holder: this.instanceId,
       dueForMs: busy ? this.config.notificationBusyDeferMs : 0,
     });
-    // Composing an email is CPU work that runs to its end: between two, requests get their turn.
-    const deliveries: Promise<Sent | undefined>[] = [];
-    for (const row of rows) {
-      const delivery = this.deliver(row);
-      // Awaited below with the others; until then a failure must not count as unhandled.
-      delivery.catch(() => undefined);
-      deliveries.push(delivery);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const sent = (await Promise.all(deliveries)).filter((s) => s !== undefined);
+    const sent = (await Promise.all(rows.map((row) => this.deliver(row)))).filter((s) => s !== undefined);
     if (sent.length > 0) await this.recordSent(sent);
     return rows.length;
   }
@@ -189,39 +195,20 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async send(row: ClaimedRow, token: string | undefined, messageId: string): Promise<void> {
-    const email = this.composer.compose({
-      notificationId: row.id,
-      bookingId: row.bookingId,
-      kind: row.kind,
-      locale: row.locale,
-      recipient: row.recipient,
-      payload: row.payload,
-      token,
-    });
-    await this.mailer.send(
-      {
-        from: this.config.mailFrom,
-        to: row.recipient,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        // Stable per notification: a resend after a crash between sending and recording
-        // carries the same Message-ID, so it is recognisable as the same message.
-        messageId,
-        // Nodemailer sends the invite as the calendar alternative of the message (what mail
-        // clients show as an invitation) and as one .ics attachment: no attachment of our own.
-        ...(email.invite
-          ? {
-              icalEvent: {
-                method: email.invite.method,
-                filename: email.invite.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
-                content: email.invite.content,
-              },
-            }
-          : {}),
+    const file = await this.emails.send({
+      email: {
+        notificationId: row.id,
+        bookingId: row.bookingId,
+        kind: row.kind,
+        locale: row.locale,
+        recipient: row.recipient,
+        payload: row.payload,
+        token,
       },
-      `${row.kind}-${row.id}`,
-    );
+      messageId,
+      fileLabel: `${row.kind}-${row.id}`,
+    });
+    if (file) this.logger.log({ file }, 'email written to the mail drop');
   }
 
   /**

@@ -1,57 +1,31 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { SendMailOptions } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { MailTransport } from './mail-transport';
 
 /**
- * Sending, apart from composing: SMTP_URL when set; otherwise a mail drop, each message an
- * `.eml` file in $DATA_DIR/mail, so a fresh `npm start` shows its emails without a mail server.
+ * The main thread's own sending (the operator's alerts), outside the outbox; patients' email
+ * goes through the email thread (EmailThread), which has a transport of its own.
  */
 @Injectable()
-export class Mailer {
+export class Mailer implements OnApplicationShutdown {
   private readonly logger = new Logger(Mailer.name);
-  private readonly transport: Transporter;
-  private readonly dropFolder?: string;
+  private readonly transport: MailTransport;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    if (config.smtpUrl) {
-      this.transport = createTransport({
-        url: config.smtpUrl,
-        // A few connections kept open and reused (each message on a new one would cost a TCP
-        // and SMTP handshake): the dispatcher sends a batch at a time.
-        pool: true,
-        maxConnections: 5,
-        maxMessages: 500,
-        // A mail server that hangs must not hold a send for ever: fail, and retry later.
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 30_000,
-      } as never);
-    } else {
-      this.transport = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-      this.dropFolder = join(config.dataDir, 'mail');
-    }
+    this.transport = new MailTransport(config);
   }
 
   get description(): string {
-    return this.dropFolder ? `mail drop ${this.dropFolder}` : 'SMTP';
+    return this.transport.description;
   }
 
   async send(message: SendMailOptions & { messageId: string }, fileLabel: string): Promise<void> {
-    const info = await this.transport.sendMail(message);
-    if (this.dropFolder) {
-      await mkdir(this.dropFolder, { recursive: true });
-      const file = join(
-        this.dropFolder,
-        `${new Date().toISOString().replace(/[:.]/g, '-')}-${fileLabel}.eml`,
-      );
-      await writeFile(file, info.message as Buffer);
-      this.logger.log({ file }, 'email written to the mail drop');
-    }
+    const file = await this.transport.send(message, fileLabel);
+    if (file) this.logger.log({ file }, 'email written to the mail drop');
   }
 
-  close(): void {
+  onApplicationShutdown(): void {
     this.transport.close();
   }
 }
