@@ -3,35 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { EmailToCompose } from '../src/notifications/composer';
 import { EmailThread } from '../src/notifications/email-thread';
+import { emailToCompose, TEST_COMPOSER_SETTINGS } from './support/emails';
 import { startSmtpServer, TestSmtpServer } from './support/smtp';
 
-const composer = {
-  clinicName: 'Gold City Medical Center',
-  clinicTimezone: 'Europe/Amsterdam',
-  publicBaseUrl: 'https://book.clinic.example',
-  cancellationDeadlineHours: 24,
-  mailFrom: 'Gold City Medical Center <bookings@clinic.example>',
-};
-
-const email: EmailToCompose = {
-  notificationId: 'n-1',
-  bookingId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-  kind: 'booking_confirmed',
-  locale: 'nl',
-  recipient: 'anna@example.nl',
-  token: 'tok_NL-123',
-  payload: {
-    reference: 'B12-7KQ4M9',
-    slotId: 's-1',
-    startsAt: '2027-03-09T09:00:00.000Z',
-    endsAt: '2027-03-09T09:30:00.000Z',
-    firstName: 'Anna',
-    lastName: 'de Vries',
-    sequence: 0,
-  },
-};
+const composer = TEST_COMPOSER_SETTINGS;
+const email = emailToCompose({ locale: 'nl', token: 'tok_NL-123' });
 
 const job = (messageId = '<n-1@clinic.example>') => ({
   email,

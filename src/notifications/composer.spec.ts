@@ -1,33 +1,10 @@
 import ICAL from 'ical.js';
-import { EmailComposer, EmailToCompose, formatWhen } from './composer';
+import { emailToCompose, TEST_COMPOSER_SETTINGS } from '../../test/support/emails';
+import { EmailComposer, formatWhen } from './composer';
 import { NOTIFICATION_KINDS } from './notification.entity';
 
-const composer = new EmailComposer({
-  clinicName: 'Gold City Medical Center',
-  clinicTimezone: 'Europe/Amsterdam',
-  publicBaseUrl: 'https://book.clinic.example',
-  cancellationDeadlineHours: 24,
-  mailFrom: 'Gold City Medical Center <bookings@clinic.example>',
-});
-
-const email = (overrides: Partial<EmailToCompose> = {}): EmailToCompose => ({
-  notificationId: 'n-1',
-  bookingId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-  kind: 'booking_confirmed',
-  locale: 'en',
-  recipient: 'anna@example.nl',
-  token: 'tok_EN-123',
-  payload: {
-    reference: 'B12-7KQ4M9',
-    slotId: 's-1',
-    startsAt: '2027-03-09T09:00:00.000Z',
-    endsAt: '2027-03-09T09:30:00.000Z',
-    firstName: 'Anna',
-    lastName: 'de Vries',
-    sequence: 0,
-  },
-  ...overrides,
-});
+const composer = new EmailComposer(TEST_COMPOSER_SETTINGS);
+const email = emailToCompose;
 
 function parseInvite(content: string) {
   const calendar = new ICAL.Component(ICAL.parse(content));
