@@ -7,7 +7,6 @@ import { EmailThread } from '../src/notifications/email-thread';
 import { emailToCompose, TEST_COMPOSER_SETTINGS } from './support/emails';
 import { startSmtpServer, TestSmtpServer } from './support/smtp';
 
-const composer = TEST_COMPOSER_SETTINGS;
 const email = emailToCompose({ locale: 'nl', token: 'tok_NL-123' });
 
 const job = (messageId = '<n-1@clinic.example>') => ({
@@ -28,7 +27,7 @@ describe('the email thread', () => {
   let dataDir: string;
   const threads: EmailThread[] = [];
   const thread = (smtpUrl?: string) => {
-    const started = new EmailThread({ composer, mail: { smtpUrl, dataDir } });
+    const started = new EmailThread({ ...TEST_COMPOSER_SETTINGS, smtpUrl, dataDir });
     threads.push(started);
     return started;
   };

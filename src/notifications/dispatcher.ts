@@ -74,18 +74,8 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly signal: DispatcherSignal,
     private readonly metrics: Metrics,
   ) {
-    this.emails = new EmailThread({
-      composer: {
-        clinicName: config.clinicName,
-        clinicPhone: config.clinicPhone,
-        clinicAddress: config.clinicAddress,
-        clinicTimezone: config.clinicTimezone,
-        publicBaseUrl: config.publicBaseUrl,
-        cancellationDeadlineHours: config.cancellationDeadlineHours,
-        mailFrom: config.mailFrom,
-      },
-      mail: { smtpUrl: config.smtpUrl, dataDir: config.dataDir },
-    });
+    // The whole configuration (plain data): the thread reads the composer's and the mail's settings.
+    this.emails = new EmailThread(config);
   }
 
   async onApplicationBootstrap(): Promise<void> {

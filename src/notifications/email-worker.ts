@@ -12,11 +12,8 @@ import { type MailSettings, MailTransport } from './mail-transport';
 /** The email thread's nice value: 10 gives it about a tenth of the weight of a request's thread. */
 const EMAIL_THREAD_NICE = 10;
 
-/** What the email thread is started with. */
-export interface EmailThreadSettings {
-  composer: ComposerSettings;
-  mail: MailSettings;
-}
+/** What the email thread is started with: the app's configuration has both. */
+export type EmailThreadSettings = ComposerSettings & MailSettings;
 
 /** One email to compose and send. */
 export interface EmailJob {
@@ -42,7 +39,7 @@ export interface EmailResult {
 }
 
 /** Composes `job`'s email and sends it with `transport`: answers the mail-drop file, if any. */
-export async function composeAndSend(
+async function composeAndSend(
   composer: EmailComposer,
   transport: MailTransport,
   mailFrom: string,
@@ -91,10 +88,10 @@ if (!isMainThread && parentPort) {
   yieldToRequests();
   const port = parentPort;
   const settings = workerData as EmailThreadSettings;
-  const composer = new EmailComposer(settings.composer);
-  const transport = new MailTransport(settings.mail);
+  const composer = new EmailComposer(settings);
+  const transport = new MailTransport(settings);
   port.on('message', (job: EmailJob) => {
-    composeAndSend(composer, transport, settings.composer.mailFrom, job).then(
+    composeAndSend(composer, transport, settings.mailFrom, job).then(
       (file) => port.postMessage({ id: job.id, file } satisfies EmailResult),
       (error: SendFailure) =>
         port.postMessage({
