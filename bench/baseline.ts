@@ -304,6 +304,7 @@ if (require.main === module) {
       if (req.method === 'POST' && url.pathname === '/api/v1/bookings') return book(await readJson(req), res);
       if (req.method === 'GET' && url.pathname === '/api/v1/slots') return slots(url, res);
       if (req.method === 'GET' && url.pathname === '/api/v1/admin/bookings') return adminBookings(res);
+      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
       send(res, 404, { status: 404 });
     };
     handle().catch((error: Error) => send(res, 500, { status: 500, detail: error.message }));

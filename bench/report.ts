@@ -7,6 +7,8 @@ export interface Summary {
   p99: number;
   errors: number;
   unexpectedStatus?: number;
+  /** The server process's CPU time per request (µs), median of the runs; where /proc tells. */
+  cpuUs?: number;
 }
 
 /** How far the outbox fell behind: emails due and not yet sent, and the oldest one's age. */
@@ -23,11 +25,15 @@ export interface ScenarioResult {
   /** Median app / baseline over the runs; `ratioRuns` each run's (app run i against baseline run i). */
   ratio: number;
   ratioRuns?: number[];
-  /** The least-cost server (bench/least-cost.ts), where measured. */
-  leastCost?: Summary & { ratio: number; ratioRuns: number[] };
+  /**
+   * The least-cost server (bench/least-cost.ts), where measured; `baselineRatioRuns`: the
+   * baseline's runs against it (the statement and schema's share of app / least cost).
+   */
+  leastCost?: Summary & { ratio: number; ratioRuns: number[]; baselineRatioRuns: number[] };
   /** Booking scenarios: the outbox at the end of each full-load app run, and how long it took to empty. */
   outbox?: (OutboxLag & { drainSeconds: number })[];
-  halfRate: {
+  /** Absent for a scenario measured at full load only. */
+  halfRate?: {
     rate: number;
     app: PacedResult;
     baseline: PacedResult;
@@ -67,6 +73,7 @@ const spread = (ratios?: number[]) =>
       ? percent(ratios[0])
       : '';
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+const cpu = (summary: Summary) => (summary.cpuUs === undefined ? '' : summary.cpuUs.toFixed(0));
 
 function accountingLines(accounting: Accounting): string[] {
   const { appStatement: app, leastCostStatement: least } = accounting;
@@ -122,23 +129,27 @@ export function renderMarkdown(report: Report): string {
     '',
     `At full load (autocannon, ${connections} connections, ${seconds} s per run, median of ${runs}; app / baseline also per run, slowest–fastest):`,
     '',
-    '| scenario | app req/s | app p50 / p99 ms | app errors | baseline req/s | baseline p50 / p99 ms | app / baseline | runs |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | app req/s | app p50 / p99 ms | app errors | baseline req/s | baseline p50 / p99 ms | app / baseline | runs | CPU µs per request: app / baseline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...report.results.map(
       (r) =>
-        `| ${r.scenario}. ${r.title} | ${r.app.rps.toFixed(0)} | ${r.app.p50} / ${r.app.p99} | ${r.app.errors} | ${r.baseline.rps.toFixed(0)} | ${r.baseline.p50} / ${r.baseline.p99} | ${percent(r.ratio)} | ${spread(r.ratioRuns)} |`,
+        `| ${r.scenario}. ${r.title} | ${r.app.rps.toFixed(0)} | ${r.app.p50} / ${r.app.p99} | ${r.app.errors} | ${r.baseline.rps.toFixed(0)} | ${r.baseline.p50} / ${r.baseline.p99} | ${percent(r.ratio)} | ${spread(r.ratioRuns)} | ${cpu(r.app)} / ${cpu(r.baseline)} |`,
     ),
+    '',
+    'CPU per request: the server process’s own (user and system, all its threads; the app’s include its email thread), not PostgreSQL’s or the load generator’s.',
     '',
     ...(withLeast.length
       ? [
           'Against the least a booking can cost (bench/least-cost.ts: a minimal schema of its own, one statement):',
           '',
-          '| scenario | least cost req/s | p50 / p99 ms | app / least cost | runs |',
-          '| --- | ---: | ---: | ---: | ---: |',
+          '| scenario | least cost req/s | p50 / p99 ms | app / least cost | runs | baseline / least cost, runs |',
+          '| --- | ---: | ---: | ---: | ---: | ---: |',
           ...withLeast.map(
             (r) =>
-              `| ${r.scenario} | ${r.leastCost!.rps.toFixed(0)} | ${r.leastCost!.p50} / ${r.leastCost!.p99} | ${percent(r.leastCost!.ratio)} | ${spread(r.leastCost!.ratioRuns)} |`,
+              `| ${r.scenario} | ${r.leastCost!.rps.toFixed(0)} | ${r.leastCost!.p50} / ${r.leastCost!.p99} | ${percent(r.leastCost!.ratio)} | ${spread(r.leastCost!.ratioRuns)} | ${spread(r.leastCost!.baselineRatioRuns)} |`,
           ),
+          '',
+          'The baseline runs the app’s own statement on the app’s schema with no framework: app / least cost is app / baseline times baseline / least cost, and the second factor is the statement and the schema’s alone.',
           '',
         ]
       : []),
@@ -146,9 +157,12 @@ export function renderMarkdown(report: Report): string {
     '',
     '| scenario | req/s | app p50 / p99 / max ms | app worst p99 | app errors | baseline p50 / p99 / max ms | generator late p99 ms: app / baseline runs |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...report.results.map(
-      ({ scenario, halfRate: { rate, app, baseline, appWorstP99 } }) =>
-        `| ${scenario} | ${rate} | ${app.p50} / ${app.p99} / ${app.max} | ${appWorstP99 ?? ''} | ${app.errors} | ${baseline.p50} / ${baseline.p99} / ${baseline.max} | ${app.lateP99} / ${baseline.lateP99} |`,
+    ...report.results.flatMap(({ scenario, halfRate }) =>
+      halfRate
+        ? [
+            `| ${scenario} | ${halfRate.rate} | ${halfRate.app.p50} / ${halfRate.app.p99} / ${halfRate.app.max} | ${halfRate.appWorstP99 ?? ''} | ${halfRate.app.errors} | ${halfRate.baseline.p50} / ${halfRate.baseline.p99} / ${halfRate.baseline.max} | ${halfRate.app.lateP99} / ${halfRate.baseline.lateP99} |`,
+          ]
+        : [],
     ),
     '',
     'Generator late: how late the load generator, on the same machine, sent its requests; that much of each p99 is its own.',
@@ -161,7 +175,7 @@ export function renderMarkdown(report: Report): string {
           '| --- | --- | ---: |',
           ...withOutbox.map(
             (r) =>
-              `| ${r.scenario} | ${r.outbox!.map((o) => `${o.behind} / ${o.oldestSeconds.toFixed(1)} / ${o.drainSeconds.toFixed(1)}`).join('; ')} | ${r.halfRate.outbox ? `${r.halfRate.outbox.behind} / ${r.halfRate.outbox.oldestSeconds.toFixed(2)}` : ''} |`,
+              `| ${r.scenario} | ${r.outbox!.map((o) => `${o.behind} / ${o.oldestSeconds.toFixed(1)} / ${o.drainSeconds.toFixed(1)}`).join('; ')} | ${r.halfRate?.outbox ? `${r.halfRate.outbox.behind} / ${r.halfRate.outbox.oldestSeconds.toFixed(2)}` : ''} |`,
           ),
           '',
         ]

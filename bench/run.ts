@@ -5,9 +5,9 @@
  * pg_stat_statements, unless DATABASE_URL), builds and starts the app as production runs it
  * (email dispatch on, sending to an SMTP sink in a process of its own: bench/smtp-sink.ts), the
  * baseline and the least cost as processes, seeds 100,000 slots and 100,000 bookings with its
- * own SQL, then runs each scenario (the two reads first) with autocannon, the servers
- * alternated, warm-up first, median of three, each run's ratio kept (targets hold in the
- * slowest). After each of the app's booking runs it reads how far the outbox fell behind and
+ * own SQL, then runs each scenario (the fixed cost of a request and the two reads first) with
+ * autocannon, the servers alternated, warm-up first, median of three, each run's ratio kept
+ * (targets hold in the slowest), each run started from a settled server (settle). After each of the app's booking runs it reads how far the outbox fell behind and
  * waits until it is empty. Then each scenario again at half the app's maximum rate, evenly paced
  * (bench/paced.ts, in a process of its own), for latency at a stated load, the outbox sampled
  * meanwhile. Last, where a booking's time goes inside PostgreSQL (bench/accounting.ts).
@@ -18,7 +18,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -52,12 +52,34 @@ interface Result {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The server process's CPU time (user and system, all its threads) per request, in µs. */
+  cpuUs?: number;
 }
 
 interface Target {
   name: 'app' | 'baseline' | 'least';
   url: string;
   headers: Record<string, string>;
+  pid: number;
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }));
+  } catch {
+    return NaN;
+  }
+})();
+
+/** A process's CPU time so far (user and system), in µs; undefined where /proc is not there. */
+async function cpuTimeUs(pid: number): Promise<number | undefined> {
+  try {
+    // The fields after the command's name, which is in parentheses and may hold spaces.
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
@@ -73,7 +95,18 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-function run(target: Target, scenario: Scenario, seconds: number): Promise<Result> {
+async function run(target: Target, scenario: Scenario, seconds: number): Promise<Result> {
+  const cpuBefore = await cpuTimeUs(target.pid);
+  const result = await load(target, scenario, seconds);
+  const cpuAfter = await cpuTimeUs(target.pid);
+  const cpuUs =
+    cpuBefore === undefined || cpuAfter === undefined || !result.total
+      ? undefined
+      : (cpuAfter - cpuBefore) / result.total;
+  return { ...result, cpuUs };
+}
+
+function load(target: Target, scenario: Scenario, seconds: number): Promise<Result & { total: number }> {
   const body = scenario.bookingSlots && bookingBodies(scenario.bookingSlots);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -101,6 +134,7 @@ function run(target: Target, scenario: Scenario, seconds: number): Promise<Resul
           p99: result.latency.p99,
           errors: result.errors + result.timeouts,
           non2xx: result.non2xx,
+          total: result.requests.total,
         });
       },
     );
@@ -122,6 +156,8 @@ interface Scenario {
   expectStatus: number;
   /** Also measured against the least cost (full load only). */
   leastCost?: boolean;
+  /** Measured at full load only (no half-rate runs). */
+  fullLoadOnly?: boolean;
 }
 
 /** Confirmations due and not yet sent, and the oldest one's age (the benchmark's own SQL). */
@@ -131,6 +167,24 @@ async function outboxLag(db: Client): Promise<OutboxLag> {
        FROM notification WHERE status IN ('pending', 'failed') AND not_before <= now()`,
   );
   return { behind: rows[0].behind, oldestSeconds: rows[0].oldest };
+}
+
+/**
+ * Every measured run starts from the same state of the server: no autovacuum at work (waited for,
+ * at most a minute) and no dirty buffers (CHECKPOINT). Otherwise the run after the most WAL
+ * (whichever server comes next in the order) meets the checkpoint and the full-page writes that
+ * WAL brings, and the vacuum of the rows just written.
+ */
+async function settle(db: Client): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`,
+    );
+    if (rows[0].n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await db.query('CHECKPOINT');
 }
 
 /** Waits until the outbox has nothing due (at most two minutes): how long that took, in seconds. */
@@ -184,10 +238,11 @@ async function startSink(children: ChildProcess[]): Promise<number> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The median rate and latencies of several runs. */
-const medians = (runs: { rps: number; p50: number; p99: number }[]) => ({
+const medians = (runs: { rps: number; p50: number; p99: number; cpuUs?: number }[]) => ({
   rps: median(runs.map((r) => r.rps)),
   p50: median(runs.map((r) => r.p50)),
   p99: median(runs.map((r) => r.p99)),
+  ...(runs.every((r) => r.cpuUs !== undefined) ? { cpuUs: median(runs.map((r) => r.cpuUs!)) } : {}),
 });
 
 async function main(): Promise<void> {
@@ -321,7 +376,8 @@ async function main(): Promise<void> {
         env: { ...environment, TS_NODE_SWC: 'true', PORT: String(basePort), POOL_SIZE: String(POOL_SIZE) },
       }),
     );
-    await waitFor(`http://127.0.0.1:${basePort}/api/v1/slots`, children.at(-1)!);
+    const baselineProcess = children.at(-1)!;
+    await waitFor(`http://127.0.0.1:${basePort}/api/v1/slots`, baselineProcess);
     const leastPort = await freePort();
     children.push(
       spawn(process.execPath, ['-r', 'ts-node/register', 'bench/least-cost.ts'], {
@@ -336,7 +392,8 @@ async function main(): Promise<void> {
         },
       }),
     );
-    await waitFor(`http://127.0.0.1:${leastPort}/`, children.at(-1)!);
+    const leastProcess = children.at(-1)!;
+    await waitFor(`http://127.0.0.1:${leastPort}/`, leastProcess);
     const login = await fetch(`http://127.0.0.1:${appPort}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -348,10 +405,16 @@ async function main(): Promise<void> {
         name: 'app',
         url: `http://127.0.0.1:${appPort}`,
         headers: { authorization: `Bearer ${accessToken}` },
+        pid: appProcess.pid!,
       },
-      { name: 'baseline', url: `http://127.0.0.1:${basePort}`, headers: {} },
+      { name: 'baseline', url: `http://127.0.0.1:${basePort}`, headers: {}, pid: baselineProcess.pid! },
     ];
-    const leastTarget: Target = { name: 'least', url: `http://127.0.0.1:${leastPort}`, headers: {} };
+    const leastTarget: Target = {
+      name: 'least',
+      url: `http://127.0.0.1:${leastPort}`,
+      headers: {},
+      pid: leastProcess.pid!,
+    };
 
     // 5. Scenarios, app and baseline alternated, warm-up first, median of three.
     const from = new Date(Date.now() + 30 * 86_400_000);
@@ -397,11 +460,20 @@ async function main(): Promise<void> {
         path: '/api/v1/admin/bookings?limit=50',
         expectStatus: 200,
       },
+      {
+        id: 6,
+        title: 'GET /health: nothing behind it (the fixed cost of any request)',
+        method: 'GET',
+        path: '/health',
+        expectStatus: 200,
+        // Paced at half its rate (some 10,000 a second) the load generator is what is measured.
+        fullLoadOnly: true,
+      },
     ];
     const results: ScenarioResult[] = [];
-    // The reads first, so that they see the seeded data as it is (100,000 bookings), not
+    // The reads first (after the fixed cost), so that they see the seeded data as it is (100,000 bookings), not
     // grown by however many bookings the write scenarios managed; reported in order.
-    const order = [4, 5, 1, 2, 3].filter((id) => !ONLY || ONLY.includes(id));
+    const order = [6, 4, 5, 1, 2, 3].filter((id) => !ONLY || ONLY.includes(id));
     for (const scenario of order.map((id) => scenarios.find((s) => s.id === id)!)) {
       const measured: Record<string, Result[]> = { app: [], baseline: [], least: [] };
       const outbox: (OutboxLag & { drainSeconds: number })[] = [];
@@ -414,6 +486,7 @@ async function main(): Promise<void> {
       }
       for (let i = 0; i < RUNS; i++) {
         for (const target of i % 2 === 0 ? servers : [...servers].reverse()) {
+          await settle(db);
           const result = await run(target, scenario, SECONDS);
           let lagNote = '';
           if (target.name === 'app' && isBooking) {
@@ -449,8 +522,9 @@ async function main(): Promise<void> {
       const rate = Math.max(1, Math.round(app.rps / 2));
       const paced3: Record<string, PacedResult[]> = { app: [], baseline: [] };
       const pacedOutbox: OutboxLag = { behind: 0, oldestSeconds: 0 };
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < (scenario.fullLoadOnly ? 0 : RUNS); i++) {
         for (const target of i % 2 === 0 ? [...targets].reverse() : targets) {
+          await settle(db);
           const job = pacedInChild({
             baseUrl: target.url,
             request: {
@@ -503,17 +577,22 @@ async function main(): Promise<void> {
                 ...summary('least'),
                 ratio: app.rps / summary('least').rps,
                 ratioRuns: ratioRuns('least'),
+                baselineRatioRuns: measured.baseline.map((r, i) => r.rps / measured.least[i].rps),
               },
             }
           : {}),
         ...(isBooking ? { outbox } : {}),
-        halfRate: {
-          rate,
-          app: pacedSummary(paced3.app),
-          baseline: pacedSummary(paced3.baseline),
-          appWorstP99: Math.max(...paced3.app.map((r) => r.p99)),
-          ...(isBooking ? { outbox: pacedOutbox } : {}),
-        },
+        ...(scenario.fullLoadOnly
+          ? {}
+          : {
+              halfRate: {
+                rate,
+                app: pacedSummary(paced3.app),
+                baseline: pacedSummary(paced3.baseline),
+                appWorstP99: Math.max(...paced3.app.map((r) => r.p99)),
+                ...(isBooking ? { outbox: pacedOutbox } : {}),
+              },
+            }),
       });
     }
 
@@ -526,8 +605,8 @@ async function main(): Promise<void> {
     // Ratios and latencies held in the slowest run, not only the median.
     const slowest = (r: ScenarioResult) => Math.min(...(r.ratioRuns ?? [r.ratio]));
     const slowestLeast = (r: ScenarioResult) => (r.leastCost ? Math.min(...r.leastCost.ratioRuns) : NaN);
-    const worstP99 = (r: ScenarioResult) => r.halfRate.appWorstP99 ?? r.halfRate.app.p99;
-    const keptUp = (r: ScenarioResult) => (r.halfRate.outbox?.oldestSeconds ?? Infinity) <= 5;
+    const worstP99 = (r: ScenarioResult) => r.halfRate!.appWorstP99 ?? r.halfRate!.app.p99;
+    const keptUp = (r: ScenarioResult) => (r.halfRate!.outbox?.oldestSeconds ?? Infinity) <= 5;
     const targetsMet = {
       'bookings (1), email on, at least 80% of baseline in the slowest run': check(
         1,
