@@ -349,6 +349,91 @@ describe('the front desk', () => {
       expectProblem(await t.http.post(`/api/v1/admin/slots/${slot.id}/cancel`, {}, { token }), 400);
     });
 
+    it('runs again when PostgreSQL rolls it back to break a deadlock, and writes each email once', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 3, startsAt: new Date('2031-03-05T09:00:00Z') });
+      const emails = ['deadlock1@example.nl', 'deadlock2@example.nl'];
+      const ids: string[] = [];
+      for (const email of emails) ids.push((await book(slot.id, { email })).id);
+      // Another transaction holds the bookings' reminders, as the dispatcher does while it
+      // records a batch of emails as sent (the cycle CI once met: 500 instead of 200).
+      const other = t.dataSource.createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        // Its own deadlock check comes late, so that PostgreSQL picks the cancellation.
+        await other.query(`SET LOCAL deadlock_timeout = '10s'`);
+        const [{ pid }] = await other.query(`SELECT pg_backend_pid() AS pid`);
+        await other.query(
+          `UPDATE notification SET updated_at = now() WHERE booking_id = ANY($1::uuid[]) AND kind = 'reminder'`,
+          [ids],
+        );
+        const cancelling = t.http.post(
+          `/api/v1/admin/slots/${slot.id}/cancel`,
+          { reason: 'Nurse ill' },
+          { token },
+        );
+        // The cancellation locks the slot and its bookings, then waits for a reminder ...
+        await eventually(async () => {
+          const [{ waiting }] = await t.dataSource.query(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
+            [pid],
+          );
+          expect(waiting).toBe(1);
+        });
+        // ... and this transaction now waits for a booking the cancellation holds: a cycle.
+        await other.query(`SELECT id FROM booking WHERE id = $1 FOR UPDATE`, [ids[0]]);
+        await other.commitTransaction();
+        const response = await cancelling;
+        expect(response.status).toBe(200);
+        expect(response.json).toMatchObject({ status: 'cancelled', bookedCount: 0, cancelledBookings: 2 });
+      } finally {
+        if (other.isTransactionActive) await other.rollbackTransaction();
+        await other.release();
+      }
+      const written = await t.dataSource.query(
+        `SELECT recipient FROM notification WHERE kind = 'slot_cancelled' AND booking_id = ANY($1::uuid[])
+         ORDER BY recipient`,
+        [ids],
+      );
+      expect(written).toEqual(emails.map((recipient) => ({ recipient })));
+      for (const email of emails) await smtp.waitFor(1, (m) => to(email)(m) && subject(/had to cancel/)(m));
+    });
+
+    it('leaves an email a dispatcher holds to it, without waiting, and the dispatcher then skips it', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 2, startsAt: new Date('2031-03-06T09:00:00Z') });
+      const { id } = await book(slot.id, { email: 'in.flight@example.nl' });
+      // A dispatcher of another instance claimed the reminder and is recording it (its row locked).
+      const [[reminder]] = await t.dataSource.query(
+        `UPDATE notification SET not_before = now(), locked_until = now() + interval '1 minute', locked_by = 'elsewhere'
+         WHERE booking_id = $1 AND kind = 'reminder' RETURNING id`,
+        [id],
+      );
+      const other = t.dataSource.createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        await other.query(`UPDATE notification SET updated_at = now() WHERE id = $1`, [reminder.id]);
+        const response = await t.http.post(
+          `/api/v1/admin/slots/${slot.id}/cancel`,
+          { reason: 'Flu' },
+          { token },
+        );
+        expect(response.status).toBe(200);
+      } finally {
+        await other.rollbackTransaction();
+        await other.release();
+      }
+      const status = async () =>
+        (await t.dataSource.query(`SELECT status FROM notification WHERE id = $1`, [reminder.id]))[0].status;
+      expect(await status()).toBe('pending');
+      // Its lease runs out unrecorded (the send failed, the instance died): the next claim skips it.
+      await t.dataSource.query(
+        `UPDATE notification SET locked_until = now() - interval '1 second' WHERE id = $1`,
+        [reminder.id],
+      );
+      await eventually(async () => expect(await status()).toBe('skipped'));
+    });
+
     it('changes nothing when it fails half-way', async () => {
       const slot = await newSlot(t.dataSource, { capacity: 4, startsAt: new Date('2031-03-04T09:00:00Z') });
       for (const email of ['half1@example.nl', 'half2@example.nl', 'half3@example.nl'])

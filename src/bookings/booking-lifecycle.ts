@@ -26,6 +26,7 @@ import {
 } from './booking.queries';
 import { bookingIdentity, FORGET_QUOTA_SQL } from './booking-quota';
 import { IdempotencyService } from './idempotency.service';
+import { transaction } from '../common/transaction';
 
 /** A booking as a patient names it (reference and manage token) or as staff do (id). */
 export type BookingTarget = { reference: string; token: string | undefined } | { id: string };
@@ -383,7 +384,7 @@ export class BookingLifecycle {
    */
   private async change<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     let cancelled: Cancellations | undefined;
-    const result = await this.dataSource.transaction(async (manager) => {
+    const result = await transaction(this.dataSource, async (manager) => {
       const done = await work(manager);
       cancelled = this.cancellations.get(manager);
       return done;

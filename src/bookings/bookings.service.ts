@@ -24,6 +24,7 @@ import type { CreateBookingDto, PatientDto } from './dto/booking-input.dto';
 import { BookingCreatedDto, BookingDto } from './dto/booking.dto';
 import { IdempotencyService } from './idempotency.service';
 import { RefusalHints } from './refusal-hints';
+import { retryingConflicts, transaction } from '../common/transaction';
 
 /** No place could be taken (a transaction it is thrown in rolls back). */
 class NoPlace extends Error {
@@ -147,7 +148,7 @@ export class BookingsService {
     };
     try {
       const id = await this.withFreshReference((reference) =>
-        this.dataSource.transaction(async (manager) => {
+        transaction(this.dataSource, async (manager) => {
           const [row] = await manager.query<BookRow[]>(variant.text, variant.values({ ...fixed, reference }));
           if (!row.patientFound) throw new NotFoundError('There is no patient with this id.');
           if (row.id === null) throw new NoPlace(dto.slotId);
@@ -218,7 +219,9 @@ export class BookingsService {
         if (key) await this.idempotency.complete(db, key, 201, created, row.id);
         return created;
       };
-      return key ? this.dataSource.transaction(book) : book(this.dataSource.manager);
+      return key
+        ? transaction(this.dataSource, book)
+        : retryingConflicts(() => book(this.dataSource.manager));
     });
   }
 

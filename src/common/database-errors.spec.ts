@@ -1,7 +1,7 @@
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { QueryRunnerAlreadyReleasedError } from 'typeorm/error/QueryRunnerAlreadyReleasedError';
-import { translateDatabaseError } from './database-errors';
+import { isRetryableConflict, translateDatabaseError } from './database-errors';
 import { ConflictError } from './domain-error';
 
 function pgError(code: string, message = 'server said no', constraint?: string): DatabaseError {
@@ -55,5 +55,24 @@ describe('translateDatabaseError', () => {
     ).toBeUndefined();
     expect(translateDatabaseError(failed(pgError('42P01', 'relation "x" does not exist')))).toBeUndefined();
     expect(translateDatabaseError(new TypeError('x is undefined'))).toBeUndefined();
+  });
+
+  it.each([
+    ['a deadlock’s victim', '40P01', 'deadlock detected'],
+    ['a serialization failure', '40001', 'could not serialize access due to concurrent update'],
+  ])('reads %s as retryable, and as busy (503) once retries are spent', (_label, code, message) => {
+    const error = failed(pgError(code, message));
+    expect(isRetryableConflict(error)).toBe(true);
+    expect(translateDatabaseError(error)).toMatchObject({
+      code: 'database-unavailable',
+      status: 503,
+      retryAfterSeconds: 1,
+    });
+  });
+
+  it('retries nothing else', () => {
+    expect(isRetryableConflict(failed(pgError('23505', 'duplicate key', 'x')))).toBe(false);
+    expect(isRetryableConflict(failed(pgError('57P01', 'terminating connection')))).toBe(false);
+    expect(isRetryableConflict(new TypeError('x is undefined'))).toBe(false);
   });
 });

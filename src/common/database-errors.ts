@@ -71,6 +71,30 @@ const unstorableValue = () =>
     'A value in the request is too long, out of range or malformed for what it names.',
   );
 
+/**
+ * SQLSTATEs of a transaction that PostgreSQL rolled back so that another could go on: the
+ * victim of a deadlock (40P01) or a serialization failure (40001). Run again, it succeeds.
+ */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+/** The SQLSTATE (or Node's error code) of a database error, if it has one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  return driverErrorOf(error)?.code;
+}
+
+/** Whether `error` is a transaction PostgreSQL rolled back for another's sake (retry it). */
+export function isRetryableConflict(error: unknown): boolean {
+  return RETRYABLE_SQLSTATES.has(sqlStateOf(error) ?? '');
+}
+
+/** A deadlock or serialization failure that retries did not get past: busy, not broken. */
+const databaseBusy = () =>
+  new DomainError(
+    'database-unavailable',
+    'Another change to the same records was under way. Please try again in a moment.',
+    { retryAfterSeconds: 1 },
+  );
+
 const databaseUnavailable = () =>
   new DomainError(
     'database-unavailable',
@@ -105,6 +129,7 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
     const conflict = constraint ? CONSTRAINT_CONFLICTS[constraint] : undefined;
     return conflict ? new ConflictError(conflict.code, conflict.detail) : undefined;
   }
+  if (isRetryableConflict(error)) return databaseBusy();
   if (code === '22021' || code === '22P05') return unstorableText();
   if (code?.startsWith('22')) return unstorableValue();
   if (code && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return databaseUnavailable();

@@ -248,13 +248,18 @@ export class OutboxService {
 
   /**
    * The booking left its state (cancelled, moved, attended): its unsent confirmation and
-   * reminder would now be wrong, so they are skipped in the same transaction.
+   * reminder would now be wrong, so they are skipped in the same transaction. One that a
+   * dispatcher holds (under its lease) is being sent and is left to it: if that send fails, the
+   * next claim finds the booking changed and skips it then. Touching it here would make this
+   * change wait for the dispatcher's record of a batch, which may wait for this change's other
+   * rows: a deadlock.
    */
   async skipPending(manager: EntityManager, bookingId: string): Promise<void> {
     await manager.query(
       `UPDATE notification SET status = 'skipped', secret = NULL, last_error = 'booking changed before sending',
          updated_at = now()
-       WHERE booking_id = $1 AND kind IN ('booking_confirmed', 'reminder') AND status IN ('pending', 'failed')`,
+       WHERE booking_id = $1 AND kind IN ('booking_confirmed', 'reminder') AND status IN ('pending', 'failed')
+         AND (locked_until IS NULL OR locked_until < now())`,
       [bookingId],
     );
   }

@@ -42,6 +42,7 @@ import {
 } from './dto/slot.dto';
 import { ClosuresService } from './closures.service';
 import { daysInRange, generateRota } from './rota';
+import { transaction } from '../common/transaction';
 
 export const MAX_ROTA_DAYS = 366;
 export const MAX_ROTA_SLOTS = 10_000;
@@ -159,7 +160,7 @@ export class SlotsService {
       errors.push({ field: 'endsAt', message: 'must be at most 24 hours after startsAt' });
     }
     if (errors.length > 0) throw new ValidationFailedError(errors);
-    return this.dataSource.transaction(async (manager) => {
+    return transaction(this.dataSource, async (manager) => {
       await this.closures.holdCalendar(manager);
       const date = this.localDate(startsAt);
       if ((await this.closures.closedDates(manager, date, date)).size > 0) {
@@ -266,7 +267,7 @@ export class SlotsService {
           : {}),
       };
     };
-    if (!dryRun) return this.dataSource.transaction(run);
+    if (!dryRun) return transaction(this.dataSource, run);
     // A preview: the very statement, rolled back, so it shows exactly what it would create.
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();

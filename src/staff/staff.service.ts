@@ -9,6 +9,7 @@ import { StaffDto } from './dto/staff.dto';
 import { hashPassword } from './password';
 import type { StaffRole } from '../common/access';
 import { Staff } from './staff.entity';
+import { transaction } from '../common/transaction';
 
 @Injectable()
 export class StaffService implements OnApplicationBootstrap {
@@ -50,7 +51,7 @@ export class StaffService implements OnApplicationBootstrap {
     if (change.role === undefined && change.active === undefined) {
       throw invalidField('body', 'must change role or active');
     }
-    return this.dataSource.transaction(async (manager) => {
+    return transaction(this.dataSource, async (manager) => {
       const admins = await manager.query<{ id: string }[]>(
         `SELECT id FROM staff WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`,
       );
