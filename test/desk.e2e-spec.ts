@@ -129,11 +129,23 @@ describe('the front-desk console, in a real browser', () => {
     expect(phoned).toEqual({ source: 'staff', slotId: later.id });
     await smtp.waitFor(1, to(phoneEmail));
 
-    // Another is moved to tomorrow; then a lost confirmation is sent again.
+    // Another is moved to tomorrow; then a lost confirmation is sent again. The form first
+    // asks for today's free times; that answer comes late, after tomorrow's, and must not
+    // replace them (as it once did: no free time shown, the move impossible).
     const row = booking(page, moving.json.reference);
+    let lateAnswer!: Promise<void>;
+    const todays = `**/api/v1/admin/slots?from=${localDate(new Date())}&*`;
+    await page.route(todays, (route) => {
+      lateAnswer = new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => route.continue());
+      return lateAnswer;
+    });
     await row.locator('[data-action="move"]').click();
     await row.getByLabel('Day of the new time').fill(localDate(tomorrow.startsAt));
     await row.getByLabel('New time', { exact: true }).waitFor();
+    await lateAnswer;
+    await page.unroute(todays);
+    await page.waitForTimeout(200);
+    expect(await row.getByLabel('New time', { exact: true }).inputValue()).toBe(tomorrow.id);
     await row.locator('[data-action="confirm-move"]').click();
     await page.locator(`li[data-booking="${moving.json.reference}"]`).waitFor({ state: 'detached' });
     expect(

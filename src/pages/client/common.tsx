@@ -117,6 +117,29 @@ export async function api<T>(
   return json as T;
 }
 
+/**
+ * Loads what the screen shows whenever `deps` change, and hands over the answer only while
+ * those are still the screen's: a slow answer for a day, week or page no longer shown never
+ * overwrites the newer one (answers do not come back in the order they were asked).
+ */
+export function useLoad<T>(
+  load: () => Promise<T>,
+  onAnswer: (answer: T) => void,
+  onProblem: (error: ApiError) => void,
+  deps: unknown[],
+): void {
+  useEffect(() => {
+    let current = true;
+    load().then(
+      (answer) => current && onAnswer(answer),
+      (error: ApiError) => current && onProblem(error),
+    );
+    return () => {
+      current = false;
+    };
+  }, deps);
+}
+
 /** The visitor's words for a refusal. */
 export function problemText(problem: Problem): string {
   const key = `problem.${problem.code}` as StringKey;
@@ -201,14 +224,17 @@ export function Calendar({ onPick, refresh }: { onPick: (date: string) => void; 
   const [start, setStart] = useState(() => mondayOf(todayLocal()));
   const [days, setDays] = useState<Day[] | undefined>();
   const [error, setError] = useState<Problem | undefined>();
-  useEffect(() => {
-    setDays(undefined);
-    setError(undefined);
-    const from = start < todayLocal() ? todayLocal() : start;
-    api<{ data: Day[] }>('GET', `/slots/days?from=${from}&to=${addDays(start, WEEKS * 7 - 1)}`)
-      .then((answer) => setDays(answer.data))
-      .catch((e: ApiError) => setError(e.problem));
-  }, [start, refresh]);
+  useLoad(
+    () => {
+      setDays(undefined);
+      setError(undefined);
+      const from = start < todayLocal() ? todayLocal() : start;
+      return api<{ data: Day[] }>('GET', `/slots/days?from=${from}&to=${addDays(start, WEEKS * 7 - 1)}`);
+    },
+    (answer) => setDays(answer.data),
+    (e) => setError(e.problem),
+    [start, refresh],
+  );
   const available = new Map((days ?? []).map((d) => [d.date, d.available]));
   const weekdays = Array.from({ length: 7 }, (_, i) =>
     new Intl.DateTimeFormat(intl, { weekday: 'short', timeZone: 'UTC' }).format(
@@ -284,12 +310,15 @@ export function Times({
 }) {
   const [slots, setSlots] = useState<Slot[] | undefined>();
   const [error, setError] = useState<Problem | undefined>();
-  useEffect(() => {
-    setSlots(undefined);
-    api<{ data: Slot[] }>('GET', `/slots?from=${date}&to=${date}&limit=100`)
-      .then((answer) => setSlots(answer.data))
-      .catch((e: ApiError) => setError(e.problem));
-  }, [date, refresh]);
+  useLoad(
+    () => {
+      setSlots(undefined);
+      return api<{ data: Slot[] }>('GET', `/slots?from=${date}&to=${date}&limit=100`);
+    },
+    (answer) => setSlots(answer.data),
+    (e) => setError(e.problem),
+    [date, refresh],
+  );
   if (error) return <Notice kind="error">{problemText(error)}</Notice>;
   if (!slots) return <p role="status">{t('loading')}</p>;
   if (slots.length === 0) return <p role="status">{t('time.none')}</p>;

@@ -12,6 +12,7 @@ import {
   t,
   localDateOf,
   todayLocal,
+  useLoad,
 } from './common';
 
 /** The API as the signed-in staff member (a refused token signs the console out). */
@@ -97,11 +98,12 @@ export function Slots({ call }: { call: StaffApi }) {
   const [slots, setSlots] = useState<StaffSlot[]>();
   const [tick, setTick] = useState(0);
   const action = useAction();
-  useEffect(() => {
-    call<{ data: StaffSlot[] }>('GET', `/admin/slots?from=${week}&to=${addDays(week, 6)}&limit=500`)
-      .then((answer) => setSlots(answer.data))
-      .catch(() => setSlots([]));
-  }, [week, tick]);
+  useLoad(
+    () => call<{ data: StaffSlot[] }>('GET', `/admin/slots?from=${week}&to=${addDays(week, 6)}&limit=500`),
+    (answer) => setSlots(answer.data),
+    () => setSlots([]),
+    [week, tick],
+  );
   const refresh = () => setTick(tick + 1);
   const days = Array.from({ length: 7 }, (_, i) => addDays(week, i));
   const byDay = (day: string) => (slots ?? []).filter((s) => localDateOf(s.startsAt) === day);
@@ -379,16 +381,18 @@ export function Bookings({ call, token }: { call: StaffApi; token: string }) {
   const action = useAction();
   const query = (f: typeof shown) =>
     new URLSearchParams(Object.entries(f).filter(([, v]) => v) as [string, string][]).toString();
-  useEffect(() => {
-    void action
-      .run(() =>
+  useLoad(
+    () =>
+      action.run(() =>
         call<{ data: ListedBooking[]; total: number }>(
           'GET',
           `/admin/bookings?${query(shown)}&limit=25&offset=${offset}`,
         ),
-      )
-      .then((p) => p && setPage(p));
-  }, [shown, offset]);
+      ),
+    (p) => p && setPage(p),
+    () => undefined,
+    [shown, offset],
+  );
   const download = () => downloadAs(`/admin/bookings?${query(shown)}`, token, 'text/csv', 'bookings.csv');
   const pages = page ? Math.max(1, Math.ceil(page.total / 25)) : 1;
   return (

@@ -15,6 +15,7 @@ import {
   problemText,
   t,
   todayLocal,
+  useLoad,
 } from './common';
 import {
   Bookings,
@@ -199,19 +200,25 @@ function BookingRow({
       setProblem((e as ApiError).problem);
     }
   };
-  useEffect(() => {
-    if (open !== 'move') return;
-    call<{ data: typeof moveSlots }>(
-      'GET',
-      `/admin/slots?from=${moveDate}&to=${moveDate}&status=open&limit=200`,
-    )
-      .then((answer) => {
-        const free = answer.data!.filter((s) => s.bookedCount < s.capacity && s.id !== slot.id);
-        setMoveSlots(free);
-        setMoveTo(free[0]?.id ?? '');
-      })
-      .catch((e: ApiError) => setProblem(e.problem));
-  }, [open, moveDate]);
+  useLoad(
+    async () => {
+      if (open !== 'move') return undefined;
+      setMoveSlots(undefined);
+      setMoveTo('');
+      return call<{ data: NonNullable<typeof moveSlots> }>(
+        'GET',
+        `/admin/slots?from=${moveDate}&to=${moveDate}&status=open&limit=200`,
+      );
+    },
+    (answer) => {
+      if (!answer) return;
+      const free = answer.data.filter((s) => s.bookedCount < s.capacity && s.id !== slot.id);
+      setMoveSlots(free);
+      setMoveTo(free[0]?.id ?? '');
+    },
+    (e) => setProblem(e.problem),
+    [open, moveDate],
+  );
 
   const status = booking.status;
   return (
@@ -528,15 +535,16 @@ function Today({ call }: { call: StaffApi }) {
   const [tick, setTick] = useState(0);
   const [refreshedAt, setRefreshedAt] = useState<string>();
   const [news, setNews] = useState<string>();
-  useEffect(() => {
-    call<Sheet>('GET', `/admin/day?date=${date}`)
-      .then((answer) => {
-        setSheet(answer);
-        setProblem(undefined);
-        setRefreshedAt(formatTime(new Date().toISOString()));
-      })
-      .catch((e: ApiError) => setProblem(e.problem));
-  }, [date, tick]);
+  useLoad(
+    () => call<Sheet>('GET', `/admin/day?date=${date}`),
+    (answer) => {
+      setSheet(answer);
+      setProblem(undefined);
+      setRefreshedAt(formatTime(new Date().toISOString()));
+    },
+    (e) => setProblem(e.problem),
+    [date, tick],
+  );
   // The sheet refreshes itself each minute; open forms keep what is being typed (their own state).
   useEffect(() => {
     const timer = setInterval(() => setTick((n) => n + 1), 60_000);
