@@ -265,18 +265,53 @@ describe('the front-desk console, in a real browser', () => {
     await page.getByText(/Closed: 2 slots, 2 bookings cancelled/).waitFor();
     for (const email of emails) await smtp.waitFor(1, (m) => to(email)(m) && subject(/cancel/)(m));
 
+    // A Tuesday slot with a patient is cancelled on its own: the reason is asked for in a form
+    // beside it (an empty one is refused there), which says who is emailed.
+    const [lastTuesdaySlot] = await t.dataSource.query(
+      `SELECT id FROM slot WHERE (starts_at AT TIME ZONE 'Europe/Amsterdam')::date = $1 ORDER BY starts_at DESC LIMIT 1`,
+      [tuesday],
+    );
+    const tuesdayEmail = `tuesday.${Date.now()}@example.nl`;
+    expect(
+      (await t.http.post('/api/v1/bookings', bookingBody(lastTuesdaySlot.id, { email: tuesdayEmail })))
+        .status,
+    ).toBe(201);
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await page.getByRole('button', { name: 'Next week' }).click();
+    const slotItem = page.locator(`li[data-slot="${lastTuesdaySlot.id}"]`);
+    await slotItem.getByText(/1 of 2 booked/).waitFor();
+    await slotItem.locator('[data-action="cancel-slot"]').click();
+    const reason = slotItem.getByLabel(/Reason for cancelling the slot/);
+    await reason.waitFor();
+    await slotItem.getByText('Each of its 1 booked patients is emailed.').waitFor();
+    await slotItem.locator('[data-action="confirm-cancel-slot"]').click();
+    await slotItem.getByRole('alert').getByText('Please check: reason.').waitFor();
+    expect(await reason.getAttribute('aria-describedby')).toContain(
+      `slot-reason-${lastTuesdaySlot.id}-error`,
+    );
+    await expectAccessible(page, 'a slot’s cancellation form, refused');
+    await reason.fill('The machine is broken');
+    await slotItem.locator('[data-action="confirm-cancel-slot"]').click();
+    await slotItem.getByText(/cancelled/).waitFor();
+    expect(
+      (await t.dataSource.query(`SELECT status FROM slot WHERE id = $1`, [lastTuesdaySlot.id]))[0].status,
+    ).toBe('cancelled');
+    const [tuesdayMail] = await smtp.waitFor(1, (m) => to(tuesdayEmail)(m) && subject(/cancel/)(m));
+    expect(tuesdayMail.text).toContain('The machine is broken');
+
     // The week's bookings as CSV.
     await page.locator('[data-screen="bookings"]').click();
     await page.getByLabel('From (date)').fill(monday);
     await page.getByLabel('To (date)').fill(tuesday);
     await page.getByRole('button', { name: 'Show' }).click();
-    await page.getByText('2 bookings').waitFor();
+    // The two cancelled by the closure and the one with its slot.
+    await page.getByText('3 bookings').waitFor();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.locator('[data-action="csv"]').click(),
     ]);
     const csv = await readFile((await download.path())!, 'utf8');
-    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(3);
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
     await expectAccessible(page, 'bookings');
 
     // A patient's record: corrected, exported, then erased (admins only) after naming them.

@@ -236,6 +236,7 @@ const en = {
   'desk.ownPassword': 'Change my password',
   'desk.currentPassword': 'Current password',
   'desk.cancelSlotReason': 'Reason for cancelling the slot (told to each patient)',
+  'desk.cancelSlotWouldEmail': 'Each of its {n} booked patients is emailed.',
 };
 
 type Strings = Record<keyof typeof en, string>;
@@ -471,6 +472,7 @@ const nl: Strings = {
   'desk.ownPassword': 'Mijn wachtwoord wijzigen',
   'desk.currentPassword': 'Huidig wachtwoord',
   'desk.cancelSlotReason': 'Reden voor het annuleren van de tijd (elke patiënt krijgt die te horen)',
+  'desk.cancelSlotWouldEmail': 'Elk van de {n} geboekte patiënten krijgt een e-mail.',
 };
 
 export type StringKey = keyof typeof en;

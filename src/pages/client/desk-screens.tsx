@@ -33,6 +33,31 @@ export function Refusal({ problem }: { problem?: Problem }) {
   return <Notice kind="error">{refusalText(problem)}</Notice>;
 }
 
+/** A form's two buttons: do it, or close the form. */
+export function SubmitOrClose(props: {
+  label: Parameters<typeof t>[0];
+  action: string;
+  danger?: boolean;
+  disabled?: boolean;
+  onClose: () => void;
+}) {
+  return (
+    <div class="row">
+      <button
+        type="submit"
+        class={props.danger ? 'danger' : undefined}
+        data-action={props.action}
+        disabled={props.disabled}
+      >
+        {t(props.label)}
+      </button>
+      <button type="button" class="secondary" onClick={props.onClose}>
+        {t('desk.close')}
+      </button>
+    </div>
+  );
+}
+
 /** Runs a staff action, keeping its refusal or its news for the screen. */
 function useAction() {
   const [problem, setProblem] = useState<Problem>();
@@ -127,49 +152,7 @@ export function Slots({ call }: { call: StaffApi }) {
           ) : (
             <ul class="bookings">
               {byDay(day).map((slot) => (
-                <li key={slot.id} class="booking" data-slot={slot.id}>
-                  {t('desk.slot', {
-                    time: formatTime(slot.startsAt),
-                    booked: slot.bookedCount,
-                    capacity: slot.capacity,
-                  })}
-                  {slot.status !== 'open' &&
-                    ` (${t(slot.status === 'closed' ? 'desk.slotClosed' : 'desk.slotCancelled')})`}
-                  {slot.status !== 'cancelled' && (
-                    <span class="row">
-                      <button
-                        type="button"
-                        class="secondary"
-                        onClick={() =>
-                          action.run(
-                            () =>
-                              call('PATCH', `/admin/slots/${slot.id}`, {
-                                status: slot.status === 'open' ? 'closed' : 'open',
-                              }),
-                            () => (refresh(), t('desk.updated')),
-                          )
-                        }
-                      >
-                        {t(slot.status === 'open' ? 'desk.closeSlot' : 'desk.openSlot')}
-                      </button>
-                      <button
-                        type="button"
-                        class="danger"
-                        data-action="cancel-slot"
-                        onClick={() => {
-                          const reason = window.prompt(t('desk.cancelSlotReason'));
-                          if (reason?.trim())
-                            void action.run(
-                              () => call('POST', `/admin/slots/${slot.id}/cancel`, { reason: reason.trim() }),
-                              () => (refresh(), t('desk.updated')),
-                            );
-                        }}
-                      >
-                        {t('desk.cancelSlot')}
-                      </button>
-                    </span>
-                  )}
-                </li>
+                <SlotItem key={slot.id} slot={slot} call={call} changed={refresh} />
               ))}
             </ul>
           )}
@@ -178,6 +161,90 @@ export function Slots({ call }: { call: StaffApi }) {
       <Rota call={call} done={refresh} />
       <Closure call={call} done={refresh} />
     </section>
+  );
+}
+
+/**
+ * One slot of the week: closed or opened at a click; cancelled after its reason is given in a
+ * form of its own, which says how many patients it emails, with any refusal beside it.
+ */
+function SlotItem(props: { slot: StaffSlot; call: StaffApi; changed: () => void }) {
+  const { slot, call } = props;
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const reasonId = `slot-reason-${slot.id}`;
+  return (
+    <li class="booking" data-slot={slot.id}>
+      {t('desk.slot', { time: formatTime(slot.startsAt), booked: slot.bookedCount, capacity: slot.capacity })}
+      {slot.status !== 'open' &&
+        ` (${t(slot.status === 'closed' ? 'desk.slotClosed' : 'desk.slotCancelled')})`}
+      {slot.status !== 'cancelled' && !cancelling && (
+        <span class="row">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              action.run(
+                () =>
+                  call('PATCH', `/admin/slots/${slot.id}`, {
+                    status: slot.status === 'open' ? 'closed' : 'open',
+                  }),
+                () => (props.changed(), t('desk.updated')),
+              )
+            }
+          >
+            {t(slot.status === 'open' ? 'desk.closeSlot' : 'desk.openSlot')}
+          </button>
+          <button type="button" class="danger" data-action="cancel-slot" onClick={() => setCancelling(true)}>
+            {t('desk.cancelSlot')}
+          </button>
+        </span>
+      )}
+      {!cancelling && action.feedback}
+      {cancelling && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void action
+              .run(
+                () => call('POST', `/admin/slots/${slot.id}/cancel`, { reason: reason.trim() }),
+                () => t('desk.updated'),
+              )
+              .then((answer) => {
+                if (!answer) return;
+                setCancelling(false);
+                setReason('');
+                props.changed();
+              });
+          }}
+        >
+          <label for={reasonId}>{t('desk.cancelSlotReason')}</label>
+          <input
+            id={reasonId}
+            type="text"
+            value={reason}
+            aria-describedby={`${reasonId}-hint${action.problem ? ` ${reasonId}-error` : ''}`}
+            aria-invalid={action.problem ? 'true' : undefined}
+            onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+          />
+          <p class="hint" id={`${reasonId}-hint`}>
+            {t('desk.cancelSlotWouldEmail', { n: slot.bookedCount })}
+          </p>
+          {action.problem && (
+            <div id={`${reasonId}-error`}>
+              <Refusal problem={action.problem} />
+            </div>
+          )}
+          <SubmitOrClose
+            label="desk.cancelSlot"
+            action="confirm-cancel-slot"
+            danger
+            onClose={() => setCancelling(false)}
+          />
+        </form>
+      )}
+    </li>
   );
 }
 

@@ -24,6 +24,7 @@ import {
   Patients,
   refusalText,
   Slots,
+  SubmitOrClose,
   Staff,
   type StaffApi,
 } from './desk-screens';
@@ -136,31 +137,6 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: (s: Session) => void; reas
         </div>
       </form>
     </section>
-  );
-}
-
-/** A form's two buttons: do it, or close the form. */
-function SubmitOrClose(props: {
-  label: Parameters<typeof t>[0];
-  action: string;
-  danger?: boolean;
-  disabled?: boolean;
-  onClose: () => void;
-}) {
-  return (
-    <div class="row">
-      <button
-        type="submit"
-        class={props.danger ? 'danger' : undefined}
-        data-action={props.action}
-        disabled={props.disabled}
-      >
-        {t(props.label)}
-      </button>
-      <button type="button" class="secondary" onClick={props.onClose}>
-        {t('desk.close')}
-      </button>
-    </div>
   );
 }
 
