@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isRetryableConflict, sqlStateOf } from './database-errors';
 
-/** Runs in all of a change rolled back for another's sake, before it is answered as busy (503). */
+/** How often a change is tried in all while PostgreSQL rolls it back for another's sake; then busy (503). */
 export const CONFLICT_ATTEMPTS = 3;
 
 const logger = new Logger('Transaction');
@@ -11,9 +11,9 @@ const logger = new Logger('Transaction');
  * Runs `work` again when PostgreSQL rolled it back so that another transaction could go on (a
  * deadlock's victim, a serialization failure): what it wrote is gone, so running it again is
  * safe, and it is what PostgreSQL's manual asks of clients. Such a cycle is rare but real, e.g.
- * a slot's cancellation skipping its bookings' reminders while the dispatcher records a batch
- * with the same rows as sent, in another order. `work` must keep its effects inside the
- * database (each attempt draws its own tokens); after the last attempt the error is thrown on.
+ * an erasure redacting emails while the dispatcher records some of them as sent, in another
+ * order. `work` must keep its effects inside the database (each attempt draws its own tokens);
+ * after the last attempt the error is thrown on.
  */
 export async function retryingConflicts<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
