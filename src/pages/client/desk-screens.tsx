@@ -122,7 +122,6 @@ export function Slots({ call }: { call: StaffApi }) {
   const [week, setWeek] = useState(mondayOf(todayLocal()));
   const [slots, setSlots] = useState<StaffSlot[]>();
   const [tick, setTick] = useState(0);
-  const action = useAction();
   useLoad(
     () => call<{ data: StaffSlot[] }>('GET', `/admin/slots?from=${week}&to=${addDays(week, 6)}&limit=500`),
     (answer) => setSlots(answer.data),
@@ -143,7 +142,6 @@ export function Slots({ call }: { call: StaffApi }) {
           {t('desk.nextWeek')}
         </button>
       </div>
-      {action.feedback}
       {days.map((day) => (
         <div key={day} class="week-day">
           <h3>{formatDate(day)}</h3>
