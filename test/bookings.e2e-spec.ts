@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { BOOK } from '../src/bookings/book.statement';
 import { IdempotencyService } from '../src/bookings/idempotency.service';
+import { runSql } from '../src/common/sql';
 import { signedInStaff, startTestApp, TestApp } from './support/app';
 import { bookingBody, daysFromNow, newSlot } from './support/factories';
 import { expectProblem, HttpResponse } from './support/http';
@@ -42,8 +43,9 @@ describe('booking a B12 assessment', () => {
     reference: string,
     email: string,
   ) =>
-    db.query(
-      BOOK.text,
+    runSql<{ id: string }[]>(
+      db,
+      BOOK,
       BOOK.values({
         firstName: 'Bram',
         lastName: 'Smit',
@@ -148,6 +150,27 @@ describe('booking a B12 assessment', () => {
         { kind: 'booking_confirmed', recipient: 'bram.collision@example.nl', reference: 'B12-ZZZZZZ' },
         { kind: 'reminder', recipient: 'bram.collision@example.nl', reference: 'B12-ZZZZZZ' },
       ]);
+    });
+
+    it('runs the booking statement prepared: each connection parses it once, then only binds and runs it', async () => {
+      const slot = await newSlot(t.dataSource, { capacity: 10 });
+      const runner = t.dataSource.createQueryRunner();
+      // This session's statements by that name (one connection: the runner's), and how often each ran.
+      const prepared = async () =>
+        (await runner.query(
+          `SELECT statement, (custom_plans + generic_plans)::int AS runs FROM pg_prepared_statements WHERE name = $1`,
+          [BOOK.name],
+        )) as { statement: string; runs: number }[];
+      try {
+        await bookStatement(runner.manager, slot.id, 'B12-PREP00', 'prepared.0@example.nl');
+        const [{ runs }] = await prepared();
+        for (let i = 1; i < 7; i++)
+          await bookStatement(runner.manager, slot.id, `B12-PREP0${i}`, `prepared.${i}@example.nl`);
+        expect(await prepared()).toEqual([{ statement: BOOK.text, runs: runs + 6 }]);
+      } finally {
+        await runner.release();
+      }
+      expect(await counts(slot.id)).toEqual({ bookedCount: 7, booked: 7 });
     });
 
     it("changes the slot's count in place (a HOT update), writing no index entries", async () => {

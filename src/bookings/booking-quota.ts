@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Param } from '../common/sql';
+import { type Param, prepared } from '../common/sql';
 
 /** Providers that ignore dots in the local part (a.b@gmail.com is ab@gmail.com). */
 const DOTLESS_DOMAINS = new Map([
@@ -64,14 +64,14 @@ export function claimQuotaSql(param: Param<'identity' | 'bookingId' | 'now' | 'm
  * Gives back the entry of a booking that was not made after all (no place): $1 identity, $2
  * booking id. A row left with no entry goes, so that a refused attempt leaves nothing behind.
  */
-export const RELEASE_QUOTA_SQL = `
+export const RELEASE_QUOTA_SQL = prepared(`
   WITH gone AS (
     DELETE FROM booking_quota
     WHERE identity = $1 AND NOT EXISTS (SELECT FROM jsonb_array_elements(entries) AS e WHERE e->>'id' <> $2)
     RETURNING identity)
   UPDATE booking_quota SET entries = (SELECT coalesce(jsonb_agg(e), '[]'::jsonb)
                                       FROM jsonb_array_elements(entries) AS e WHERE e->>'id' <> $2)
-  WHERE identity = $1 AND NOT EXISTS (SELECT FROM gone)`;
+  WHERE identity = $1 AND NOT EXISTS (SELECT FROM gone)`);
 
 /** Erasure: forgets an identity ($1). */
 export const FORGET_QUOTA_SQL = `DELETE FROM booking_quota WHERE identity = $1`;

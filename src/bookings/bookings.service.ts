@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { ConflictError, DomainError, invalidField, NotFoundError } from '../common/domain-error';
 import { Metrics } from '../common/metrics';
 import { type Locale, localeFromAcceptLanguage } from '../common/locale';
-import { updateReturning } from '../common/sql';
+import { runSql, updateReturning } from '../common/sql';
 import { APP_CONFIG, AppConfig, callTheClinic } from '../config/config';
 import { OutboxService } from '../notifications/outbox.service';
 import { type PatientDetails, PatientsService } from '../patients/patients.service';
@@ -96,7 +96,7 @@ export class BookingsService {
       if (!(error instanceof NoPlace)) throw this.counted(error);
       // The quota's entry for this attempt is given back, so that a refused attempt does not
       // count against the patient's limit (inside a transaction it was rolled back already).
-      await this.dataSource.query(RELEASE_QUOTA_SQL, [error.quota!.identity, error.quota!.bookingId]);
+      await runSql(this.dataSource, RELEASE_QUOTA_SQL, [error.quota!.identity, error.quota!.bookingId]);
       throw this.counted(this.refused(error.slotId, await this.slots.whyNotBookable(error.slotId, now)));
     }
   }
@@ -149,7 +149,7 @@ export class BookingsService {
     try {
       const id = await this.withFreshReference((reference) =>
         transaction(this.dataSource, async (manager) => {
-          const [row] = await manager.query<BookRow[]>(variant.text, variant.values({ ...fixed, reference }));
+          const [row] = await runSql<BookRow[]>(manager, variant, variant.values({ ...fixed, reference }));
           if (!row.patientFound) throw new NotFoundError('There is no patient with this id.');
           if (row.id === null) throw new NoPlace(dto.slotId);
           await this.audit.recordChange(manager, actor, 'booking.create', { type: 'booking', id: row.id });
@@ -193,7 +193,7 @@ export class BookingsService {
     };
     return this.withFreshReference(async (reference) => {
       const book = async (db: EntityManager): Promise<BookingCreatedDto> => {
-        const [row] = await db.query<BookRow[]>(BOOK.text, BOOK.values({ ...fixed, reference }));
+        const [row] = await runSql<BookRow[]>(db, BOOK, BOOK.values({ ...fixed, reference }));
         if (!row.withinLimit) {
           throw new ConflictError(
             'booking-limit',

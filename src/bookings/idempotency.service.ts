@@ -4,13 +4,30 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, DomainError } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
-import { updateReturning } from '../common/sql';
+import { prepared, runSql, updateReturning } from '../common/sql';
 import { APP_SECRET } from '../config/app-secret';
 
 /** A request still running after this long is taken to have died with its instance. */
 const ABANDONED_AFTER = '2 minutes';
 /** Completed answers are kept this long. */
 const KEPT_FOR = '24 hours';
+
+/** Takes the key if it is new, or if an earlier holder expired or was abandoned mid-request: $1 key, $2 request hash. */
+const CLAIM_KEY_SQL = prepared(`
+  INSERT INTO idempotency_key (key, request_hash) VALUES ($1, $2)
+  ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now(),
+    status_code = NULL, response = NULL, completed_at = NULL
+  WHERE idempotency_key.created_at < now() - interval '${KEPT_FOR}'
+     OR (idempotency_key.completed_at IS NULL AND idempotency_key.created_at < now() - interval '${ABANDONED_AFTER}')
+  RETURNING key`);
+
+/** Records the answer: $1 key, $2 status code, $3 sealed answer, $4 booking id. */
+const COMPLETE_KEY_SQL = prepared(
+  `UPDATE idempotency_key SET status_code = $2, response = $3, booking_id = $4, completed_at = now() WHERE key = $1`,
+);
+
+/** Gives up a claim that did not complete: $1 key. */
+const RELEASE_KEY_SQL = prepared(`DELETE FROM idempotency_key WHERE key = $1 AND completed_at IS NULL`);
 
 export type Claim = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: unknown };
 
@@ -49,16 +66,7 @@ export class IdempotencyService {
   }
 
   async claim(key: string, requestHash: string): Promise<Claim> {
-    // Take the key if it is new, or if an earlier holder expired or was abandoned mid-request.
-    const claimed = await this.dataSource.query<unknown[]>(
-      `INSERT INTO idempotency_key (key, request_hash) VALUES ($1, $2)
-       ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now(),
-         status_code = NULL, response = NULL, completed_at = NULL
-       WHERE idempotency_key.created_at < now() - interval '${KEPT_FOR}'
-          OR (idempotency_key.completed_at IS NULL AND idempotency_key.created_at < now() - interval '${ABANDONED_AFTER}')
-       RETURNING key`,
-      [key, requestHash],
-    );
+    const claimed = await runSql<unknown[]>(this.dataSource, CLAIM_KEY_SQL, [key, requestHash]);
     if (claimed.length > 0) return { kind: 'claimed' };
     const [row] = await this.dataSource.query<
       { request_hash: string; status_code: number | null; response: string | null }[]
@@ -86,10 +94,12 @@ export class IdempotencyService {
     body: unknown,
     bookingId: string,
   ): Promise<void> {
-    await manager.query(
-      `UPDATE idempotency_key SET status_code = $2, response = $3, booking_id = $4, completed_at = now() WHERE key = $1`,
-      [key, statusCode, this.box.seal(JSON.stringify(body)), bookingId],
-    );
+    await runSql(manager, COMPLETE_KEY_SQL, [
+      key,
+      statusCode,
+      this.box.seal(JSON.stringify(body)),
+      bookingId,
+    ]);
   }
 
   /** Erasure: forgets the stored answers about these bookings. */
@@ -99,7 +109,7 @@ export class IdempotencyService {
 
   /** Gives the key up after a failed request, so that a retry runs afresh. */
   async release(key: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_key WHERE key = $1 AND completed_at IS NULL`, [key]);
+    await runSql(this.dataSource, RELEASE_KEY_SQL, [key]);
   }
 
   /** Forgets answers older than 24 hours (a scheduled job: they hold personal data). */

@@ -1,14 +1,52 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Page } from './pagination.dto';
 
 type Queryable = Pick<EntityManager, 'query'>;
 
 /**
+ * SQL that each database connection parses and plans once and from then on only binds and runs
+ * (a named prepared statement of PostgreSQL's extended protocol), for the statements on the
+ * paths a rush takes: the booking statement's parse and plan cost PostgreSQL more CPU than
+ * running it (docs/performance.md). Named after its text, so that two texts never share a name.
+ * After five runs PostgreSQL may keep one generic plan instead of planning for each run's
+ * values, which it does only when that plan costs no more; for statements that find their rows
+ * by key, as these do, it is the same plan. A pooler between the app and PostgreSQL in
+ * transaction mode must keep prepared statements per client (PgBouncer 1.21 and later, with
+ * `max_prepared_statements`).
+ */
+export interface PreparedSql {
+  readonly name: string;
+  readonly text: string;
+}
+
+export function prepared(text: string): PreparedSql {
+  return { name: `cb_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`, text };
+}
+
+/**
+ * Runs `sql` (text, or prepared) with `parameters`. TypeORM's PostgreSQL query runner hands its
+ * query on to pg's `client.query` as it is, which takes a query config as well as text: a
+ * config with a name is what makes pg prepare the statement once per connection. The config is
+ * new each call, as pg writes the values into it.
+ */
+export function runSql<T>(db: Queryable, sql: string | PreparedSql, parameters: unknown[]): Promise<T> {
+  return db.query(
+    typeof sql === 'string' ? sql : ({ name: sql.name, text: sql.text } as unknown as string),
+    parameters,
+  );
+}
+
+/**
  * Rows of an `UPDATE … RETURNING` (or `DELETE … RETURNING`). TypeORM's PostgreSQL driver
  * answers those as `[rows, affectedCount]`, unlike SELECT and INSERT, which answer the rows.
  */
-export async function updateReturning<T>(db: Queryable, sql: string, parameters: unknown[]): Promise<T[]> {
-  const result: unknown = await db.query(sql, parameters);
+export async function updateReturning<T>(
+  db: Queryable,
+  sql: string | PreparedSql,
+  parameters: unknown[],
+): Promise<T[]> {
+  const result: unknown = await runSql(db, sql, parameters);
   if (
     Array.isArray(result) &&
     result.length === 2 &&
@@ -90,8 +128,8 @@ export function isoUtc(column: string): string {
 /** A parameter of a statement built by `statement()`, by name: answers `$n` (with `::cast`). */
 export type Param<K extends string> = (name: K, cast?: string) => string;
 
-export interface Statement<T> {
-  text: string;
+/** Built by `statement()`: prepared (run it with `runSql`). */
+export interface Statement<T> extends PreparedSql {
   /** The statement's parameter values, in the order of its `$n`. */
   values(input: T): unknown[];
 }
@@ -111,7 +149,7 @@ export function statement<T extends object>(
     if (index < 0) index = names.push(name) - 1;
     return `$${index + 1}${cast ? `::${cast}` : ''}`;
   });
-  return { text, values: (input) => names.map((name) => input[name]) };
+  return { ...prepared(text), values: (input) => names.map((name) => input[name]) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { updateReturning } from '../common/sql';
+import { prepared, updateReturning } from '../common/sql';
 import type { NotificationKind, NotificationPayload } from './notification.entity';
 
 /** A claimed email, with the dispatcher's view of its booking as it is now. */
@@ -16,19 +16,9 @@ export interface ClaimedRow {
   bookingSlotId: string | null;
 }
 
-/**
- * Claims up to `batchSize` due emails for `holder` under a lease (FOR UPDATE SKIP LOCKED, so
- * instances never claim one row at once), counting the attempt, and reads each one's booking as
- * it is now (its status and slot), so that an email about a booking that changed is skipped.
- * With `dueForMs`, only emails due for at least that long.
- */
-export function claimDue(
-  db: DataSource,
-  claim: { batchSize: number; leaseMs: number; holder: string; dueForMs?: number },
-): Promise<ClaimedRow[]> {
-  return updateReturning<ClaimedRow>(
-    db,
-    `WITH due AS (
+/** $1 batch size, $2 lease in ms, $3 holder, $4 how long due in ms (claimDue). */
+const CLAIM_DUE_SQL = prepared(
+  `WITH due AS (
        SELECT id FROM notification
        WHERE status IN ('pending', 'failed')
          AND not_before <= now() - make_interval(secs => $4::double precision / 1000)
@@ -44,8 +34,24 @@ export function claimDue(
      RETURNING n.id, n.booking_id AS "bookingId", n.kind, n.recipient, n.locale, n.attempts, n.payload, n.secret,
        (SELECT b.status FROM booking b WHERE b.id = n.booking_id) AS "bookingStatus",
        (SELECT b.slot_id FROM booking b WHERE b.id = n.booking_id) AS "bookingSlotId"`,
-    [claim.batchSize, claim.leaseMs, claim.holder, claim.dueForMs ?? 0],
-  );
+);
+
+/**
+ * Claims up to `batchSize` due emails for `holder` under a lease (FOR UPDATE SKIP LOCKED, so
+ * instances never claim one row at once), counting the attempt, and reads each one's booking as
+ * it is now (its status and slot), so that an email about a booking that changed is skipped.
+ * With `dueForMs`, only emails due for at least that long.
+ */
+export function claimDue(
+  db: DataSource,
+  claim: { batchSize: number; leaseMs: number; holder: string; dueForMs?: number },
+): Promise<ClaimedRow[]> {
+  return updateReturning<ClaimedRow>(db, CLAIM_DUE_SQL, [
+    claim.batchSize,
+    claim.leaseMs,
+    claim.holder,
+    claim.dueForMs ?? 0,
+  ]);
 }
 
 /** How many emails the outbox holds in each status. */

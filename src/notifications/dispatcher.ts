@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
 import { Metrics } from '../common/metrics';
 import { scrubEmails } from '../common/redact';
+import { prepared, runSql } from '../common/sql';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { addressOf } from './composer';
 import { DispatcherSignal } from './dispatcher-signal';
@@ -22,6 +23,14 @@ import { OutboxService } from './outbox.service';
 const BATCH_SIZE = 20;
 const BUSY_POLL_MS = 250;
 const SHUTDOWN_WAIT_MS = 10_000;
+
+/** Records a batch as sent: $1 ids, $2 their Message-IDs, $3 the holder whose lease they are under. */
+const RECORD_SENT_SQL = prepared(
+  `UPDATE notification n SET status = 'sent', sent_at = now(), message_id = s.message_id, last_error = NULL,
+     locked_until = NULL, locked_by = NULL, updated_at = now(), secret = NULL
+   FROM unnest($1::uuid[], $2::text[]) AS s (id, message_id)
+   WHERE n.id = s.id AND n.locked_by = $3`,
+);
 const MAX_RETRY_DELAY_MS = 6 * 3600_000;
 
 /** Delay before attempt `attempts + 1`: the base doubled per attempt, plus up to 25% jitter. */
@@ -212,13 +221,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     const ids = sent.map((s) => s.row.id);
     for (let pause = 100; ; pause = Math.min(pause * 2, 5_000)) {
       try {
-        await this.dataSource.query(
-          `UPDATE notification n SET status = 'sent', sent_at = now(), message_id = s.message_id, last_error = NULL,
-             locked_until = NULL, locked_by = NULL, updated_at = now(), secret = NULL
-           FROM unnest($1::uuid[], $2::text[]) AS s (id, message_id)
-           WHERE n.id = s.id AND n.locked_by = $3`,
-          [ids, sent.map((s) => s.messageId), this.instanceId],
-        );
+        await runSql(this.dataSource, RECORD_SENT_SQL, [ids, sent.map((s) => s.messageId), this.instanceId]);
         return;
       } catch (error) {
         if (this.closing || Date.now() + pause >= deadline) {

@@ -15,6 +15,8 @@ import {
   fetchPage,
   isoUtc,
   type Param,
+  prepared,
+  runSql,
   statement,
   updateReturning,
   wallClockSql,
@@ -114,7 +116,7 @@ export interface BookableWindow {
 /** As far ahead as anything is bookable when there is no horizon (staff). */
 const NO_HORIZON = new Date('9999-12-31T00:00:00Z');
 
-const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
+const FIND_SLOT_SQL = prepared(`SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`);
 
 const CURSOR_FLOOR = ['1970-01-01T00:00:00Z', '00000000-0000-0000-0000-000000000000'] as const;
 
@@ -362,7 +364,7 @@ export class SlotsService {
   ): Promise<SlotRow | undefined> {
     const [slot] = await updateReturning<SlotRow>(
       manager,
-      TAKE_PLACE.text,
+      TAKE_PLACE,
       TAKE_PLACE.values({ slotId, ...this.bookableWindow(now, booker) }),
     );
     return slot;
@@ -438,7 +440,7 @@ export class SlotsService {
 
   /** The times of a slot, or undefined. */
   async find(slotId: string): Promise<SlotRow | undefined> {
-    const [slot] = await this.dataSource.query<SlotRow[]>(FIND_SLOT_SQL, [slotId]);
+    const [slot] = await runSql<SlotRow[]>(this.dataSource, FIND_SLOT_SQL, [slotId]);
     return slot;
   }
 
