@@ -33,6 +33,12 @@ const MAX_ACTIVE_BOOKINGS = 2;
 const MIN_NOTICE_MINUTES = 60;
 const HORIZON_DAYS = Number(process.env.BOOKING_HORIZON_DAYS ?? 90);
 
+/**
+ * The statements the app prepares (src/common/sql.ts `prepared`), prepared here too: each
+ * connection parses and plans them once (pg, given a name), then only binds and runs them.
+ */
+export const named = (name: string, text: string, values: unknown[]) => ({ name, text, values });
+
 const SLOT_COLUMNS = `id, starts_at AS "startsAt", ends_at AS "endsAt", capacity, booked_count AS "bookedCount", status, notes`;
 const FIND_SLOT_SQL = `SELECT ${SLOT_COLUMNS} FROM slot WHERE id = $1`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -231,7 +237,7 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
   const now = new Date();
   const earliest = new Date(now.getTime() + MIN_NOTICE_MINUTES * 60_000);
   if ((refusedUntil.get(slotId) ?? 0) > Date.now()) {
-    const { rows } = await pool.query(FIND_SLOT_SQL, [slotId]);
+    const { rows } = await pool.query(named('find-slot', FIND_SLOT_SQL, [slotId]));
     if (!looksBookable(rows[0], earliest)) return refuse(res, slotId);
   }
   const { token, identity, bookingId, parameters } = bookingParameters(body, now);
@@ -241,7 +247,7 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
     reference = newReference();
     try {
       parameters[12] = reference;
-      [booked] = (await pool.query<BookRow>(BOOK_SQL, parameters)).rows;
+      [booked] = (await pool.query<BookRow>(named('book', BOOK_SQL, parameters))).rows;
     } catch (error) {
       if (attempt < 5 && (error as { constraint?: string }).constraint === 'booking_reference_unique')
         continue;
@@ -250,8 +256,8 @@ async function book(body: Record<string, unknown>, res: ServerResponse): Promise
   }
   if (!booked.withinLimit) return refuse(res, slotId);
   if (booked.id === null) {
-    await pool.query(RELEASE_QUOTA_SQL, [identity, bookingId]);
-    await pool.query(FIND_SLOT_SQL, [slotId]);
+    await pool.query(named('release-quota', RELEASE_QUOTA_SQL, [identity, bookingId]));
+    await pool.query(named('find-slot', FIND_SLOT_SQL, [slotId]));
     return refuse(res, slotId);
   }
   send(res, 201, {

@@ -2,15 +2,15 @@
  * The least a booking can cost: a bare server (node:http + pg) on a minimal schema of its own,
  * in a database of its own: a slot with its count, a patient keyed by email and date of birth,
  * a booking with its reference key and one active booking per patient and slot, and two outbox
- * rows without payload. One statement per booking, nothing else: no quota, no consent, no
- * search index, no audit, no sealed token. The app is measured against it to see what its
+ * rows without payload. One statement per booking (prepared, as the app's is), nothing else: no
+ * quota, no consent, no search index, no audit, no sealed token. The app is measured against it to see what its
  * schema and features add to every booking (docs/performance.md).
  * Run: node -r ts-node/register bench/least-cost.ts (DATABASE_URL, PORT, POOL_SIZE)
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, ServerResponse } from 'node:http';
 import { Client, Pool } from 'pg';
-import { newReference, readJson, send } from './baseline';
+import { named, newReference, readJson, send } from './baseline';
 
 export const LEAST_COST_SCHEMA = `
   CREATE TABLE slot (
@@ -103,18 +103,20 @@ if (require.main === module) {
     const patient = body.patient as Record<string, string>;
     const now = Date.now();
     const reference = newReference();
-    const { rows } = await pool.query(LEAST_COST_BOOK_SQL, [
-      body.slotId,
-      new Date(now + 3600_000),
-      patient.email.toLowerCase(),
-      patient.dateOfBirth,
-      patient.firstName,
-      patient.lastName,
-      patient.phone,
-      randomUUID(),
-      reference,
-      new Date(now + 86_400_000),
-    ]);
+    const { rows } = await pool.query(
+      named('book', LEAST_COST_BOOK_SQL, [
+        body.slotId,
+        new Date(now + 3600_000),
+        patient.email.toLowerCase(),
+        patient.dateOfBirth,
+        patient.firstName,
+        patient.lastName,
+        patient.phone,
+        randomUUID(),
+        reference,
+        new Date(now + 86_400_000),
+      ]),
+    );
     if (rows.length === 0) return send(res, 409, { status: 409, detail: 'This slot is fully booked.' });
     send(res, 201, { ...rows[0], reference, status: 'booked', slot: { id: body.slotId } });
   };
