@@ -3,8 +3,8 @@
  * in a database of its own: a slot with its count, a patient keyed by email and date of birth,
  * a booking with its reference key and one active booking per patient and slot, and two outbox
  * rows without payload. One statement per booking (prepared, as the app's is), nothing else: no
- * quota, no consent, no search index, no audit, no sealed token. The app is measured against it to see what its
- * schema and features add to every booking (docs/performance.md).
+ * quota, no consent, no search index, no audit, no sealed token. The app is measured against it
+ * to see what its schema and features add to every booking (docs/performance.md).
  * Run: node -r ts-node/register bench/least-cost.ts (DATABASE_URL, PORT, POOL_SIZE)
  */
 import { randomUUID } from 'node:crypto';
